@@ -1,0 +1,3 @@
+from rcml._cli import main
+
+main()

@@ -1,0 +1,349 @@
+"""parse(): text -> hardened lxml -> XSD validation -> typed AST.
+
+Two modes. *Strict* (the default) accepts only documents the schema accepts and raises
+SchemaError otherwise. *Lenient* reproduces what RestComm's own parser tolerates (bare
+``&`` in URLs, any root, unknown elements and attributes skipped, RestComm's value
+rules) and reports each tolerance as a ParseWarning on the Document: the interpreter
+runs documents the way RestComm would.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+
+from rcml import _ast
+from rcml._exceptions import DialectError, MalformedDocumentError, SchemaError
+from rcml._source import (
+    DEFAULT_MAX_SIZE,
+    LineIndex,
+    decode,
+    element_offsets,
+    refuse_doctype,
+)
+from rcml._spec import ELEMENTS, NodeSpec, did_you_mean, spec_of
+
+__all__ = ["parse"]
+
+_SPECS: dict[str, NodeSpec] = {tag: spec_of(cls) for tag, cls in ELEMENTS.items()}
+_VERBS = frozenset(_SPECS["Response"].child_by_tag)
+# Names RestComm's Verbs.isVerb knows but the voice interpreter does not run.
+_UNSUPPORTED = frozenset({"Enqueue", "Leave", "UssdCollect", "UssdMessage", "Language"})
+_KNOWN = frozenset(_SPECS) | _UNSUPPORTED
+# RestComm's own fix-up for unescaped ampersands (Parser.java), applied as is: note that
+# it only fixes the first bare '&' of a run without ';', exactly as RestComm does.
+_BARE_AMP = re.compile(r"&([^;]+(?!(?:\w|;)))")
+_LXML_WHERE = re.compile(r",? line \d+, column \d+$")
+
+# libxml2's words for the mistakes people make most, said in theirs.
+_FRIENDLIER = {
+    "EntityRef: expecting ';'": "a bare '&' must be written '&amp;' (RestComm tolerates "
+    "it, Twilio does not; parse with strict=False to accept it)",
+    "xmlParseEntityRef: no name": "a bare '&' must be written '&amp;'",
+    "StartTag: invalid element name": "a bare '<' must be written '&lt;'",
+    "Extra content at the end of the document": "content after the root element ends",
+}
+
+_local = threading.local()
+
+
+def _xml_parser() -> etree.XMLParser:
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        # No DTD, no entities, no network, libxml2's depth and size limits kept on.
+        parser = _local.parser = etree.XMLParser(
+            encoding="utf-8",
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_blank_text=False,
+        )
+    return parser
+
+
+def parse(
+    source: str | bytes,
+    *,
+    url: str | None = None,
+    strict: bool = True,
+    dialect: str = "rcml",
+    max_size: int = DEFAULT_MAX_SIZE,
+) -> _ast.Document:
+    """Parse an RCML document into a :class:`Document`.
+
+    :param source: the document, as text or bytes (decoded by BOM, XML declaration,
+        then UTF-8).
+    :param url: where the document came from; kept on the Document for resolving
+        relative URLs.
+    :param strict: validate against the schema (raise :class:`SchemaError`); with
+        ``False``, tolerate what RestComm tolerates and report it in
+        ``Document.warnings``.
+    :param max_size: refuse larger inputs (bytes) with :class:`DocumentTooLargeError`.
+    :raises MalformedDocumentError: not well-formed, badly encoded, empty, or a DTD.
+    """
+    if dialect != "rcml":
+        raise DialectError(f"unknown dialect {dialect!r}; known: 'rcml'")
+    text = decode(source, max_size)
+    if strict:
+        return _parse_strict(text, url)
+    return _parse_lenient(text, url)
+
+
+# ---------------------------------------------------------------------------- shared
+
+
+def _load(text: str) -> etree._Element:
+    refuse_doctype(text)
+    if not text.strip():
+        raise MalformedDocumentError("the document is empty", line=1, column=1)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line, column = LineIndex(text).position(exc.start)
+        raise MalformedDocumentError(
+            "the text holds a lone surrogate, which XML cannot carry",
+            line=line,
+            column=column,
+        ) from None
+    try:
+        return etree.fromstring(data, _xml_parser())
+    except etree.XMLSyntaxError as exc:
+        line, byte_column = exc.position
+        message = _LXML_WHERE.sub("", exc.msg or "not well-formed XML")
+        message = _FRIENDLIER.get(message, message)
+        raise MalformedDocumentError(
+            message, line=line, column=_char_column(text, line, byte_column)
+        ) from None
+
+
+def _char_column(text: str, line: int, byte_column: int) -> int:
+    # libxml2 counts bytes; users count characters.
+    lines = text.split("\n", line)
+    if byte_column <= 1 or line < 1 or line > len(lines):
+        return max(byte_column, 0)
+    prefix = lines[line - 1].encode("utf-8")[: byte_column - 1]
+    return len(prefix.decode("utf-8", "ignore")) + 1
+
+
+class _Positions:
+    """Hands out the SourcePos of each element in document order."""
+
+    def __init__(self, text: str, root: etree._Element, shift: Any = None) -> None:
+        self._offsets = element_offsets(text)
+        self._index = LineIndex(text if shift is None else shift.original)
+        self._shift = shift
+        self._next = 0
+        self._fallback = len(self._offsets) != sum(1 for _ in root.iter(etree.Element))
+
+    def take(self, element: etree._Element) -> _ast.SourcePos:
+        if self._fallback:  # pragma: no cover - the scanner and lxml agree on XML
+            return _ast.SourcePos(element.sourceline or 0, 0)
+        offset = self._offsets[self._next]
+        self._next += 1
+        if self._shift is not None:
+            offset = self._shift.original_offset(offset)
+        return _ast.SourcePos(*self._index.position(offset))
+
+
+def _chunks(element: etree._Element) -> list[str]:
+    chunks = [element.text or ""]
+    chunks.extend(child.tail or "" for child in element)
+    return [c for c in chunks if c and not c.isspace()]
+
+
+# ---------------------------------------------------------------------------- strict
+
+
+def _parse_strict(text: str, url: str | None) -> _ast.Document:
+    root = _load(text)
+    from rcml._schema import load_validator
+
+    validator = load_validator()
+    if not validator.validate(root):
+        from rcml._violations import violations
+
+        raise SchemaError(violations(validator, root, text))
+    positions = _Positions(text, root)
+    document = _strict_node(root, positions)
+    assert isinstance(document, _ast.Document)
+    return _ast.Document(document.verbs, pos=document.pos, url=url)
+
+
+def _strict_node(element: etree._Element, positions: _Positions) -> _ast.Node:
+    spec = _SPECS[element.tag]
+    kwargs: dict[str, Any] = {"pos": positions.take(element)}
+    by_xml = spec.by_xml
+    for name, value in element.attrib.items():
+        attr = by_xml[name]
+        kwargs[attr.name] = attr.convert.strict(value)
+    if spec.text is not None:
+        kwargs[spec.text] = "".join(_chunks(element))
+    if spec.children:
+        many: dict[str, list[_ast.Node]] = {}
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue  # comment or processing instruction
+            node = _strict_node(child, positions)
+            slot = spec.child_by_tag[child.tag]
+            if slot.many:
+                many.setdefault(slot.name, []).append(node)
+            else:
+                kwargs[slot.name] = node
+        for name, nodes in many.items():
+            kwargs[name] = tuple(nodes)
+    return spec.cls(**kwargs)
+
+
+# ---------------------------------------------------------------------------- lenient
+
+
+class _AmpShift:
+    """Maps offsets in the trimmed, ampersand-fixed text back to the original."""
+
+    def __init__(self, original: str, lead: int, inserted_at: list[int]) -> None:
+        self.original = original
+        self._lead = lead
+        self._inserted_at = inserted_at
+
+    def original_offset(self, offset: int) -> int:
+        shift = sum(4 for at in self._inserted_at if at < offset)
+        return offset - shift + self._lead
+
+
+def _fix_ampersands(original: str) -> tuple[str, _AmpShift, list[int]]:
+    stripped = original.strip()
+    lead = len(original) - len(original.lstrip())
+    fixed_at: list[int] = []  # offsets of the fixed '&' in the trimmed text
+
+    def fix(match: re.Match[str]) -> str:
+        fixed_at.append(match.start())
+        return "&amp;" + match.group(1)
+
+    fixed = _BARE_AMP.sub(fix, stripped)
+    # Where each insertion of "amp;" lands in the fixed text.
+    inserted_at = [at + 1 + 4 * i for i, at in enumerate(fixed_at)]
+    return fixed, _AmpShift(original, lead, inserted_at), [at + lead for at in fixed_at]
+
+
+class _Lenient:
+    def __init__(self, original: str) -> None:
+        self.lines = LineIndex(original)
+        self.warnings: list[_ast.ParseWarning] = []
+        self.consumed: set[etree._Element] = set()
+        self.pos: dict[etree._Element, _ast.SourcePos] = {}
+
+    def warn(self, where: _ast.SourcePos | int, kind: str, message: str) -> None:
+        if isinstance(where, int):
+            where = _ast.SourcePos(*self.lines.position(where))
+        self.warnings.append(_ast.ParseWarning(where.line, where.column, kind, message))
+
+    def node(self, element: etree._Element, tag: str) -> _ast.Node:
+        spec = _SPECS[tag]
+        pos = self.pos[element]
+        kwargs: dict[str, Any] = {"pos": pos}
+        for raw_name, value in element.attrib.items():
+            name = etree.QName(raw_name).localname
+            attr = spec.by_xml.get(name)
+            if attr is None:
+                hint = did_you_mean(name, spec.by_xml)
+                self.warn(pos, "unknown-attribute", f"{tag} has no attribute {name!r}, "
+                          f"RestComm ignores it{hint}")  # fmt: skip
+                continue
+            converted, note = attr.convert.lenient(value)
+            if note is not None:
+                kind = "hints-limit" if attr.kind == "hints" else "invalid-value"
+                self.warn(pos, kind, f"{tag} {name}: {note}")
+            if converted is not None:
+                kwargs[attr.name] = converted
+        if spec.text is not None:
+            chunks = _chunks(element)
+            if len(chunks) > 1:
+                self.warn(pos, "split-text", f"{tag} text is split by other markup; "
+                          f"RestComm keeps only the last part {chunks[-1].strip()!r}")  # fmt: skip
+            kwargs[spec.text] = chunks[-1].strip() if chunks else ""
+        many: dict[str, list[_ast.Node]] = {}
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            child_tag = etree.QName(child).localname
+            slot = spec.child_by_tag.get(child_tag)
+            if slot is None:
+                continue  # left to the walk, which reports or runs it
+            self.consumed.add(child)
+            node = self.node(child, child_tag)
+            if slot.many:
+                many.setdefault(slot.name, []).append(node)
+            elif slot.name in kwargs:
+                self.warn(node.pos or pos, "misplaced-element",
+                          f"a second {child_tag} in {tag} is ignored")  # fmt: skip
+            else:
+                kwargs[slot.name] = node
+        for name, nodes in many.items():
+            kwargs[name] = tuple(nodes)
+        return spec.cls(**kwargs)
+
+
+def _parse_lenient(text: str, url: str | None) -> _ast.Document:
+    fixed, shift, fixed_at = _fix_ampersands(text)
+    root = _load(fixed)
+    state = _Lenient(text)
+    for offset in fixed_at:
+        state.warn(offset, "bare-ampersand", "bare '&' escaped, as RestComm does "
+                   "(Twilio rejects the document)")  # fmt: skip
+    positions = _Positions(fixed, root, shift)
+    elements = list(root.iter(etree.Element))
+    for element in elements:
+        state.pos[element] = positions.take(element)
+
+    root_tag = etree.QName(root).localname
+    if root_tag != "Response":
+        state.warn(state.pos[root], "wrong-root", f"the root is {root_tag!r}, not "
+                   "'Response'; RestComm runs the verbs it finds anyway")  # fmt: skip
+    verbs = list(_walk(elements, root, state))
+    state.warnings.sort(key=lambda w: (w.line, w.column))
+    return _ast.Document(
+        tuple(verbs), pos=state.pos[root], url=url, warnings=tuple(state.warnings)
+    )
+
+
+def _walk(
+    elements: list[etree._Element], root: etree._Element, state: _Lenient
+) -> Iterator[Any]:
+    # RestComm hands out every element whose name is a verb, in document order, except
+    # direct children of the verb handed out last (Parser.next()).
+    current: etree._Element | None = None
+    for element in elements:
+        tag = etree.QName(element).localname
+        parent = element.getparent()
+        pos = state.pos[element]
+        if tag in _VERBS or tag in _UNSUPPORTED:
+            if current is not None and parent is current:
+                if element not in state.consumed:
+                    state.warn(pos, "misplaced-element", f"{tag} inside "
+                               f"{etree.QName(current).localname} is ignored")  # fmt: skip
+                continue
+            current = element
+            if tag in _UNSUPPORTED:
+                state.warn(pos, "unsupported-verb",
+                           f"RestComm does not run {tag} in a voice call; skipped")  # fmt: skip
+                continue
+            if parent is not None and parent is not root:
+                state.warn(pos, "misplaced-element", f"{tag} inside "
+                           f"{etree.QName(parent).localname} still runs as a verb: "
+                           "RestComm walks every element")  # fmt: skip
+            yield state.node(element, tag)
+        elif element is root or element in state.consumed:
+            continue
+        elif tag in _KNOWN:
+            where = etree.QName(parent).localname if parent is not None else "the root"
+            state.warn(pos, "misplaced-element", f"{tag} is not allowed in {where}; "
+                       "ignored")  # fmt: skip
+        else:
+            hint = did_you_mean(tag, _KNOWN)
+            state.warn(pos, "unknown-element", f"unknown element {tag!r} ignored{hint}")

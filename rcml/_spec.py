@@ -1,0 +1,115 @@
+"""Per-class tables derived once from the AST dataclasses' field metadata.
+
+The parser, the serializer and the drift test read these instead of walking
+``dataclasses.fields`` on every node.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rcml import _ast
+from rcml._values import Converter, converter
+
+__all__ = ["ELEMENTS", "AttrSpec", "ChildSpec", "NodeSpec", "did_you_mean", "spec_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class AttrSpec:
+    name: str
+    xml: str
+    kind: str | type[enum.Enum]
+    default: Any
+    docs_default: Any
+    has_docs: bool
+    convert: Converter
+
+
+@dataclass(frozen=True, slots=True)
+class ChildSpec:
+    name: str
+    tags: tuple[str, ...]
+    many: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSpec:
+    cls: type[_ast.Node]
+    tag: str
+    #: Name of the field holding the element's text, or None.
+    text: str | None
+    attributes: tuple[AttrSpec, ...]
+    by_xml: Mapping[str, AttrSpec]
+    children: tuple[ChildSpec, ...]
+    child_fields: tuple[str, ...]
+    #: Child tag -> the ChildSpec that holds it.
+    child_by_tag: Mapping[str, ChildSpec]
+
+
+def _build(cls: type[_ast.Node]) -> NodeSpec:
+    text: str | None = None
+    attributes: list[AttrSpec] = []
+    children: list[ChildSpec] = []
+    for f in dataclasses.fields(cls):
+        role = f.metadata.get("role")
+        if role == "text":
+            text = f.name
+        elif role == "attr":
+            meta = f.metadata
+            attributes.append(
+                AttrSpec(
+                    name=f.name,
+                    xml=meta["xml"],
+                    kind=meta["kind"],
+                    default=meta["default"],
+                    docs_default=meta.get("docs"),
+                    has_docs="docs" in meta,
+                    convert=converter(meta["kind"]),
+                )
+            )
+        elif role in ("children", "child"):
+            children.append(ChildSpec(f.name, f.metadata["tags"], role == "children"))
+    return NodeSpec(
+        cls=cls,
+        tag=cls.TAG,
+        text=text,
+        attributes=tuple(attributes),
+        by_xml={a.xml: a for a in attributes},
+        children=tuple(children),
+        child_fields=tuple(c.name for c in children),
+        child_by_tag={tag: c for c in children for tag in c.tags},
+    )
+
+
+#: Every element of the rcml dialect, by tag.
+ELEMENTS: Mapping[str, type[_ast.Node]] = {
+    cls.TAG: cls
+    for cls in (
+        _ast.Document, _ast.Say, _ast.Play, _ast.Pause, _ast.Gather, _ast.Record,
+        _ast.Dial, _ast.Number, _ast.Client, _ast.Sip, _ast.Uri, _ast.Conference,
+        _ast.Video, _ast.Hangup, _ast.Reject, _ast.Redirect, _ast.Sms, _ast.Message,
+        _ast.Email, _ast.Fax, _ast.Hold, _ast.Resume, _ast.Refer,
+    )
+}  # fmt: skip
+
+_SPECS: dict[type[_ast.Node], NodeSpec] = {cls: _build(cls) for cls in ELEMENTS.values()}
+
+
+def spec_of(cls: type[_ast.Node]) -> NodeSpec:
+    """The NodeSpec of an AST class."""
+    return _SPECS[cls]
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A `` (did you mean 'x'?)`` suffix for a near-miss name, or ''."""
+    known = list(known)
+    for candidate in known:
+        if candidate.lower() == name.lower():
+            return f" (did you mean {candidate!r}?)"
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
