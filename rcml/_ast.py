@@ -180,9 +180,7 @@ def _children(*tags: str) -> Any:
 
 
 def _child(tag: str, *, positional: bool = False) -> Any:
-    return field(
-        default=None, kw_only=not positional, metadata={"role": "child", "tags": (tag,)}
-    )
+    return field(default=None, kw_only=not positional, metadata={"role": "child", "tags": (tag,)})
 
 
 _STATUS_EVENTS_ALL = (
@@ -262,7 +260,6 @@ class Node:
             yield from child.walk()
 
 
-
 # ---------------------------------------------------------------------------- verbs
 
 
@@ -327,9 +324,7 @@ class Record(Node):
     action: str | None = _attr("action", "url")
     method: Method | None = _attr("method", Method, Method.POST)
     timeout: int | None = _attr("timeout", "int", 5)
-    finish_on_key: str | None = _attr(
-        "finishOnKey", "record-keys", "1234567890*#", docs="#"
-    )
+    finish_on_key: str | None = _attr("finishOnKey", "record-keys", "1234567890*#", docs="#")
     max_length: int | None = _attr("maxLength", "int", 3600)
     play_beep: bool | None = _attr("playBeep", "bool", True)
     transcribe: bool | None = _attr("transcribe", "bool", False)
@@ -347,9 +342,7 @@ class Video(Node):
     TAG: ClassVar[str] = "Video"
     enable: bool | None = _attr("enable", "bool", False)
     mode: VideoMode | None = _attr("mode", VideoMode, VideoMode.MCU)
-    resolution: VideoResolution | None = _attr(
-        "resolution", VideoResolution, VideoResolution.HD720
-    )
+    resolution: VideoResolution | None = _attr("resolution", VideoResolution, VideoResolution.HD720)
     layout: VideoLayout | None = _attr(
         "layout", VideoLayout, VideoLayout.LINEAR, docs=VideoLayout.TILE
     )
@@ -361,9 +354,7 @@ class _DialNoun(Node):
     url: str | None = _attr("url", "url")
     method: Method | None = _attr("method", Method, Method.POST)
     status_callback: str | None = _attr("statusCallback", "url")
-    status_callback_method: Method | None = _attr(
-        "statusCallbackMethod", Method, Method.POST
-    )
+    status_callback_method: Method | None = _attr("statusCallbackMethod", Method, Method.POST)
     status_callback_event: tuple[CallEvent, ...] | None = _attr(
         "statusCallbackEvent", "events", _STATUS_EVENTS_ALL, docs=(CallEvent.COMPLETED,)
     )
@@ -589,11 +580,25 @@ class Document(Node):
         metadata={
             "role": "children",
             "tags": (
-                "Say", "Play", "Pause", "Gather", "Record", "Dial", "Hangup", "Reject",
-                "Redirect", "Sms", "Message", "Email", "Fax", "Hold", "Resume", "Refer",
+                "Say",
+                "Play",
+                "Pause",
+                "Gather",
+                "Record",
+                "Dial",
+                "Hangup",
+                "Reject",
+                "Redirect",
+                "Sms",
+                "Message",
+                "Email",
+                "Fax",
+                "Hold",
+                "Resume",
+                "Refer",
             ),
         },
-    )  # fmt: skip
+    )
     url: str | None = field(default=None, compare=False)
     dialect: str = field(default="rcml", compare=False)
     warnings: tuple[ParseWarning, ...] = field(default=(), compare=False, repr=False)

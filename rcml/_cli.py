@@ -35,7 +35,9 @@ def main(args: list[str] | None = None, prog_name: str = "rcml") -> None:
     except (KeyboardInterrupt, BrokenPipeError):
         sys.exit(130)
     except Exception as exc:  # the last line of defence; click handles the rest
-        click.echo(f"rcml: internal error: {type(exc).__name__}: {exc} (please report it)", err=True)
+        click.echo(
+            f"rcml: internal error: {type(exc).__name__}: {exc} (please report it)", err=True
+        )
         sys.exit(EXIT_INTERNAL)
 
 
@@ -47,7 +49,7 @@ def _iter_paths(paths: tuple[str, ...]) -> Iterator[tuple[str, Path | None]]:
             continue
         path = Path(raw)
         if path.is_dir():
-            found = []
+            found: list[Path] = []
             # followlinks=False: a symlink loop cannot trap the walk.
             for folder, dirs, files in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -57,9 +59,7 @@ def _iter_paths(paths: tuple[str, ...]) -> Iterator[tuple[str, Path | None]]:
             yield raw, path
 
 
-def _problem(
-    severity: str, line: int, column: int, message: str, **extra: Any
-) -> dict[str, Any]:
+def _problem(severity: str, line: int, column: int, message: str, **extra: Any) -> dict[str, Any]:
     return {"severity": severity, "line": line, "column": column, "message": message, **extra}
 
 
@@ -68,8 +68,15 @@ def _check(data: bytes, lenient: bool, max_size: int) -> list[dict[str, Any]]:
         document = rcml.parse(data, strict=not lenient, max_size=max_size)
     except SchemaError as exc:
         return [
-            _problem("error", v.line, v.column, v.message, kind=v.kind, path=v.path,
-                     expected=list(v.expected))  # fmt: skip
+            _problem(
+                "error",
+                v.line,
+                v.column,
+                v.message,
+                kind=v.kind,
+                path=v.path,
+                expected=list(v.expected),
+            )
             for v in exc.violations
         ]
     except DocumentError as exc:
@@ -82,17 +89,26 @@ def _check(data: bytes, lenient: bool, max_size: int) -> list[dict[str, Any]]:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
-    "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text",
-    show_default=True, help="Output format.",
-)  # fmt: skip
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @click.option(
-    "--lenient", is_flag=True,
+    "--lenient",
+    is_flag=True,
     help="Accept what RestComm itself accepts; report its tolerances as warnings.",
-)  # fmt: skip
+)
 @click.option(
-    "--max-size", type=click.IntRange(min=1), default=rcml.DEFAULT_MAX_SIZE,
-    show_default=True, help="Largest document accepted, in bytes.",
-)  # fmt: skip
+    "--max-size",
+    type=click.IntRange(min=1),
+    default=rcml.DEFAULT_MAX_SIZE,
+    show_default=True,
+    help="Largest document accepted, in bytes.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No summary line.")
 def validate(paths: tuple[str, ...], fmt: str, lenient: bool, max_size: int, quiet: bool) -> None:
     """Validate RCML documents against the schema.
@@ -140,11 +156,11 @@ def _read(path: Path, max_size: int) -> bytes:
         return handle.read(max_size + 1)
 
 
-@cli.command()
+@cli.command("format")
 @click.argument("path")
 @click.option("--pretty/--compact", default=True, show_default=True)
 @click.option("--lenient", is_flag=True, help="Parse as RestComm does, then write canonical RCML.")
-def fmt(path: str, pretty: bool, lenient: bool) -> None:
+def format_(path: str, pretty: bool, lenient: bool) -> None:
     """Print a document in canonical form (PATH or - for standard input)."""
     try:
         data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
@@ -155,6 +171,8 @@ def fmt(path: str, pretty: bool, lenient: bool) -> None:
     except RCMLError as exc:
         click.echo(f"rcml: {path}: {exc}", err=True)
         sys.exit(EXIT_INVALID)
+    for w in document.warnings:
+        click.echo(f"{path}:{w.line}:{w.column}: warning: {w.message}", err=True)
     click.echo(rcml.dumps(document, pretty=pretty), nl=not pretty)
 
 

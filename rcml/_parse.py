@@ -116,10 +116,12 @@ def _load(text: str) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         line, byte_column = exc.position
         message = _LXML_WHERE.sub("", exc.msg or "not well-formed XML")
-        message = _FRIENDLIER.get(message, message)
-        raise MalformedDocumentError(
-            message, line=line, column=_char_column(text, line, byte_column)
-        ) from None
+        column = _char_column(text, line, byte_column)
+        if message in _FRIENDLIER:
+            message = _FRIENDLIER[message]
+            if "'&'" in message:  # libxml2 points past the entity name; point at the '&'
+                column = _column_of_last(text, line, column, "&")
+        raise MalformedDocumentError(message, line=line, column=column) from None
 
 
 def _char_column(text: str, line: int, byte_column: int) -> int:
@@ -129,6 +131,14 @@ def _char_column(text: str, line: int, byte_column: int) -> int:
         return max(byte_column, 0)
     prefix = lines[line - 1].encode("utf-8")[: byte_column - 1]
     return len(prefix.decode("utf-8", "ignore")) + 1
+
+
+def _column_of_last(text: str, line: int, column: int, char: str) -> int:
+    lines = text.split("\n", line)
+    if not 1 <= line <= len(lines):
+        return column
+    found = lines[line - 1].rfind(char, 0, column)
+    return found + 1 if found >= 0 else column
 
 
 class _Positions:
@@ -176,7 +186,7 @@ def _parse_strict(text: str, url: str | None) -> _ast.Document:
 
 
 def _strict_node(element: etree._Element, positions: _Positions) -> _ast.Node:
-    spec = _SPECS[element.tag]
+    spec = _SPECS[element.tag]  # type: ignore[index]  # validated: a str tag of ours
     kwargs: dict[str, Any] = {"pos": positions.take(element)}
     by_xml = spec.by_xml
     for name, value in element.attrib.items():
@@ -252,8 +262,11 @@ class _Lenient:
             attr = spec.by_xml.get(name)
             if attr is None:
                 hint = did_you_mean(name, spec.by_xml)
-                self.warn(pos, "unknown-attribute", f"{tag} has no attribute {name!r}, "
-                          f"RestComm ignores it{hint}")  # fmt: skip
+                self.warn(
+                    pos,
+                    "unknown-attribute",
+                    f"{tag} has no attribute {name!r}, RestComm ignores it{hint}",
+                )
                 continue
             converted, note = attr.convert.lenient(value)
             if note is not None:
@@ -264,8 +277,12 @@ class _Lenient:
         if spec.text is not None:
             chunks = _chunks(element)
             if len(chunks) > 1:
-                self.warn(pos, "split-text", f"{tag} text is split by other markup; "
-                          f"RestComm keeps only the last part {chunks[-1].strip()!r}")  # fmt: skip
+                self.warn(
+                    pos,
+                    "split-text",
+                    f"{tag} text is split by other markup; "
+                    f"RestComm keeps only the last part {chunks[-1].strip()!r}",
+                )
             kwargs[spec.text] = chunks[-1].strip() if chunks else ""
         many: dict[str, list[_ast.Node]] = {}
         for child in element:
@@ -280,8 +297,11 @@ class _Lenient:
             if slot.many:
                 many.setdefault(slot.name, []).append(node)
             elif slot.name in kwargs:
-                self.warn(node.pos or pos, "misplaced-element",
-                          f"a second {child_tag} in {tag} is ignored")  # fmt: skip
+                self.warn(
+                    node.pos or pos,
+                    "misplaced-element",
+                    f"a second {child_tag} in {tag} is ignored",
+                )
             else:
                 kwargs[slot.name] = node
         for name, nodes in many.items():
@@ -294,8 +314,11 @@ def _parse_lenient(text: str, url: str | None) -> _ast.Document:
     root = _load(fixed)
     state = _Lenient(text)
     for offset in fixed_at:
-        state.warn(offset, "bare-ampersand", "bare '&' escaped, as RestComm does "
-                   "(Twilio rejects the document)")  # fmt: skip
+        state.warn(
+            offset,
+            "bare-ampersand",
+            "bare '&' escaped, as RestComm does (Twilio rejects the document)",
+        )
     positions = _Positions(fixed, root, shift)
     elements = list(root.iter(etree.Element))
     for element in elements:
@@ -303,18 +326,17 @@ def _parse_lenient(text: str, url: str | None) -> _ast.Document:
 
     root_tag = etree.QName(root).localname
     if root_tag != "Response":
-        state.warn(state.pos[root], "wrong-root", f"the root is {root_tag!r}, not "
-                   "'Response'; RestComm runs the verbs it finds anyway")  # fmt: skip
+        state.warn(
+            state.pos[root],
+            "wrong-root",
+            f"the root is {root_tag!r}, not 'Response'; RestComm runs the verbs it finds anyway",
+        )
     verbs = list(_walk(elements, root, state))
     state.warnings.sort(key=lambda w: (w.line, w.column))
-    return _ast.Document(
-        tuple(verbs), pos=state.pos[root], url=url, warnings=tuple(state.warnings)
-    )
+    return _ast.Document(tuple(verbs), pos=state.pos[root], url=url, warnings=tuple(state.warnings))
 
 
-def _walk(
-    elements: list[etree._Element], root: etree._Element, state: _Lenient
-) -> Iterator[Any]:
+def _walk(elements: list[etree._Element], root: etree._Element, state: _Lenient) -> Iterator[Any]:
     # RestComm hands out every element whose name is a verb, in document order, except
     # direct children of the verb handed out last (Parser.next()).
     current: etree._Element | None = None
@@ -325,25 +347,32 @@ def _walk(
         if tag in _VERBS or tag in _UNSUPPORTED:
             if current is not None and parent is current:
                 if element not in state.consumed:
-                    state.warn(pos, "misplaced-element", f"{tag} inside "
-                               f"{etree.QName(current).localname} is ignored")  # fmt: skip
+                    state.warn(
+                        pos,
+                        "misplaced-element",
+                        f"{tag} inside {etree.QName(current).localname} is ignored",
+                    )
                 continue
             current = element
             if tag in _UNSUPPORTED:
-                state.warn(pos, "unsupported-verb",
-                           f"RestComm does not run {tag} in a voice call; skipped")  # fmt: skip
+                state.warn(
+                    pos, "unsupported-verb", f"RestComm does not run {tag} in a voice call; skipped"
+                )
                 continue
             if parent is not None and parent is not root:
-                state.warn(pos, "misplaced-element", f"{tag} inside "
-                           f"{etree.QName(parent).localname} still runs as a verb: "
-                           "RestComm walks every element")  # fmt: skip
+                state.warn(
+                    pos,
+                    "misplaced-element",
+                    f"{tag} inside "
+                    f"{etree.QName(parent).localname} still runs as a verb: "
+                    "RestComm walks every element",
+                )
             yield state.node(element, tag)
         elif element is root or element in state.consumed:
             continue
         elif tag in _KNOWN:
             where = etree.QName(parent).localname if parent is not None else "the root"
-            state.warn(pos, "misplaced-element", f"{tag} is not allowed in {where}; "
-                       "ignored")  # fmt: skip
+            state.warn(pos, "misplaced-element", f"{tag} is not allowed in {where}; ignored")
         else:
             hint = did_you_mean(tag, _KNOWN)
             state.warn(pos, "unknown-element", f"unknown element {tag!r} ignored{hint}")

@@ -90,12 +90,31 @@ def _build(cls: type[_ast.Node]) -> NodeSpec:
 ELEMENTS: Mapping[str, type[_ast.Node]] = {
     cls.TAG: cls
     for cls in (
-        _ast.Document, _ast.Say, _ast.Play, _ast.Pause, _ast.Gather, _ast.Record,
-        _ast.Dial, _ast.Number, _ast.Client, _ast.Sip, _ast.Uri, _ast.Conference,
-        _ast.Video, _ast.Hangup, _ast.Reject, _ast.Redirect, _ast.Sms, _ast.Message,
-        _ast.Email, _ast.Fax, _ast.Hold, _ast.Resume, _ast.Refer,
+        _ast.Document,
+        _ast.Say,
+        _ast.Play,
+        _ast.Pause,
+        _ast.Gather,
+        _ast.Record,
+        _ast.Dial,
+        _ast.Number,
+        _ast.Client,
+        _ast.Sip,
+        _ast.Uri,
+        _ast.Conference,
+        _ast.Video,
+        _ast.Hangup,
+        _ast.Reject,
+        _ast.Redirect,
+        _ast.Sms,
+        _ast.Message,
+        _ast.Email,
+        _ast.Fax,
+        _ast.Hold,
+        _ast.Resume,
+        _ast.Refer,
     )
-}  # fmt: skip
+}
 
 _SPECS: dict[type[_ast.Node], NodeSpec] = {cls: _build(cls) for cls in ELEMENTS.values()}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -27,9 +27,7 @@ _MAX_ROUNDS = 20
 _EXPECTED = re.compile(r"Expected is(?: one of)? \( ([^)]*) \)")
 
 
-def violations(
-    validator: etree.XMLSchema, root: etree._Element, text: str
-) -> list[Violation]:
+def violations(validator: etree.XMLSchema, root: etree._Element, text: str) -> list[Violation]:
     """Every violation in the document (``validator`` has just failed on ``root``).
 
     libxml2 stops checking the siblings that follow an element it did not expect. To
@@ -83,8 +81,9 @@ def violations(
             index = {el: i for i, el in enumerate(work.iter(etree.Element))}
             pruned = [_find(work, root.getroottree().getpath(el)) for el in pruned]  # type: ignore[misc]
         for element in pruned:
-            if element is not None and element.getparent() is not None:
-                element.getparent().remove(element)
+            parent = element.getparent() if element is not None else None
+            if element is not None and parent is not None:
+                parent.remove(element)
         if validator.validate(work):
             break
         log = list(validator.error_log)
@@ -136,7 +135,7 @@ def _explain(
     element: etree._Element | None,
 ) -> Violation:
     parent = element.getparent() if element is not None else None
-    parent_tag = parent.tag if parent is not None else ""
+    parent_tag = str(parent.tag) if parent is not None else ""
     decl = model.elements.get(tag)
     value_match = _VALUE.search(detail)
     value = next((g for g in value_match.groups() if g is not None), None) if value_match else None
@@ -144,53 +143,67 @@ def _explain(
     if type_name == "SCHEMAV_CVC_ELT_1":
         return make(
             message=f"the root element is {tag!r}; an RCML document starts with <Response>",
-            expected=(model.root,), element=tag, kind="wrong-root",
-        )  # fmt: skip
+            expected=(model.root,),
+            element=tag,
+            kind="wrong-root",
+        )
     if type_name == "SCHEMAV_CVC_COMPLEX_TYPE_3_2_1" and decl is not None:
         allowed = tuple(decl.attributes)
         return make(
             message=f"{tag} has no attribute {attribute!r}{did_you_mean(attribute, allowed)}",
-            expected=allowed, element=tag, attribute=attribute, kind="unknown-attribute",
-        )  # fmt: skip
+            expected=allowed,
+            element=tag,
+            attribute=attribute,
+            kind="unknown-attribute",
+        )
     if type_name == "SCHEMAV_CVC_COMPLEX_TYPE_4":
         missing = re.search(r"attribute '([^']+)' is required", detail)
         name = missing.group(1) if missing else attribute
         return make(
-            message=f"{tag} needs the attribute {name!r}", expected=(name,),
-            element=tag, attribute=name, kind="missing-attribute",
-        )  # fmt: skip
+            message=f"{tag} needs the attribute {name!r}",
+            expected=(name,),
+            element=tag,
+            attribute=name,
+            kind="missing-attribute",
+        )
     if type_name == "SCHEMAV_ELEMENT_CONTENT":
         expected = _EXPECTED.search(detail)
         names = tuple(n.strip() for n in expected.group(1).split(",")) if expected else ()
         if "Missing child element" in detail:
             return make(
                 message=f"{tag} needs a {' or '.join(names) or 'child'} element",
-                expected=names, element=tag, kind="missing-element",
-            )  # fmt: skip
+                expected=names,
+                element=tag,
+                kind="missing-element",
+            )
         parent_decl = model.elements.get(parent_tag)
         allowed = parent_decl.children if parent_decl is not None else names
         if tag in model.elements:
             message = f"{tag} is not allowed in {parent_tag}"
             if names and set(names) != set(allowed):
                 message += f" here (expected {', '.join(names)})"
-            return make(message=message, expected=allowed, element=tag,
-                          kind="misplaced-element")  # fmt: skip
+            return make(message=message, expected=allowed, element=tag, kind="misplaced-element")
         return make(
             message=f"unknown element {tag!r} in {parent_tag}{did_you_mean(tag, allowed)}",
-            expected=allowed, element=tag, kind="unknown-element",
-        )  # fmt: skip
+            expected=allowed,
+            element=tag,
+            kind="unknown-element",
+        )
     if type_name in ("SCHEMAV_CVC_COMPLEX_TYPE_2_1", "SCHEMAV_CVC_COMPLEX_TYPE_2_3"):
-        return make(message=f"{tag} cannot contain text", element=tag,
-                      kind="text-not-allowed")  # fmt: skip
+        return make(message=f"{tag} cannot contain text", element=tag, kind="text-not-allowed")
     if type_name == "SCHEMAV_CVC_COMPLEX_TYPE_2_2":
         kids = element if element is not None else ()
         child = next((c for c in kids if isinstance(c.tag, str)), None)
-        child_tag = child.tag if child is not None else "an element"
-        return make(message=f"{tag} holds text only, not {child_tag}", element=tag,
-                      kind="misplaced-element", expected=())  # fmt: skip
+        child_tag = str(child.tag) if child is not None else "an element"
+        return make(
+            message=f"{tag} holds text only, not {child_tag}",
+            element=tag,
+            kind="misplaced-element",
+            expected=(),
+        )
     if value is not None and decl is not None:
-        type_ref = decl.attributes[attribute].type if attribute in decl.attributes else (
-            decl.text or ""
+        type_ref = (
+            decl.attributes[attribute].type if attribute in decl.attributes else (decl.text or "")
         )
         described = model.describe(type_ref)
         simple = model.types.get(type_ref)
@@ -198,8 +211,12 @@ def _explain(
         subject = f"{tag} {attribute}" if attribute else f"{tag} text"
         return make(
             message=f"{subject} {value!r} is not valid: expected {described}",
-            expected=expected_values, element=tag, attribute=attribute, value=value,
+            expected=expected_values,
+            element=tag,
+            attribute=attribute,
+            value=value,
             kind="invalid-value",
-        )  # fmt: skip
-    return make(message=f"{tag}: {detail.rstrip('.')}" if tag else detail, element=tag,
-                  attribute=attribute)  # fmt: skip
+        )
+    return make(
+        message=f"{tag}: {detail.rstrip('.')}" if tag else detail, element=tag, attribute=attribute
+    )
