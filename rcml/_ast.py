@@ -1,5 +1,9 @@
 """The typed verb AST: one frozen dataclass per RCML element.
 
+The classes have no ``__slots__`` on purpose: the parser fills an instance's ``__dict__``
+in one step, several times faster than a frozen dataclass ``__init__`` (see
+rcml._spec._maker and benchmarks/bench_parse.py).
+
 Attribute fields hold the value *as written* in the document, converted to its type
 (``int``, ``bool``, an enum, a tuple); ``None`` means the attribute was not written.
 :meth:`Node.effective` returns a copy with RestComm's defaults filled in.
@@ -17,7 +21,7 @@ import dataclasses
 import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Self, TypeAlias
+from typing import Any, ClassVar, Literal, NamedTuple, Self, TypeAlias
 
 __all__ = [
     "CallEvent",
@@ -123,9 +127,12 @@ class VideoLayout(enum.StrEnum):
 # ---------------------------------------------------------------------------- positions
 
 
-@dataclass(frozen=True, slots=True)
-class SourcePos:
-    """Where a node starts in its source: 1-based line and column of its ``<``."""
+class SourcePos(NamedTuple):
+    """Where a node starts in its source: 1-based line and column of its ``<``.
+
+    A named tuple: the parser makes one per element, and tuples are the cheapest
+    immutable objects Python has.
+    """
 
     line: int
     column: int
@@ -183,6 +190,8 @@ def _child(tag: str, *, positional: bool = False) -> Any:
     return field(default=None, kw_only=not positional, metadata={"role": "child", "tags": (tag,)})
 
 
+_JAVA_TRIM = "".join(map(chr, range(0x21)))
+
 _STATUS_EVENTS_ALL = (
     CallEvent.INITIATED,
     CallEvent.RINGING,
@@ -194,7 +203,7 @@ _STATUS_EVENTS_ALL = (
 # ---------------------------------------------------------------------------- base
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Node:
     """Base of every AST node."""
 
@@ -222,7 +231,8 @@ class Node:
                 if default is not None:
                     changes[a.name] = default
         if spec.text is not None:
-            changes[spec.text] = getattr(self, spec.text).strip()
+            # RestComm trims with Java's String.trim(): every character up to U+0020.
+            changes[spec.text] = getattr(self, spec.text).strip(_JAVA_TRIM)
         for c in spec.children:
             value = getattr(self, c.name)
             if isinstance(value, tuple):
@@ -263,7 +273,7 @@ class Node:
 # ---------------------------------------------------------------------------- verbs
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Say(Node):
     """``<Say>``: text to speech."""
 
@@ -274,7 +284,7 @@ class Say(Node):
     loop: int | None = _attr("loop", "int", 1)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Play(Node):
     """``<Play>``: play the audio file at ``url``."""
 
@@ -283,7 +293,7 @@ class Play(Node):
     loop: int | None = _attr("loop", "int", 1)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Pause(Node):
     """``<Pause>``: wait ``length`` seconds."""
 
@@ -294,7 +304,7 @@ class Pause(Node):
 Prompt: TypeAlias = Say | Play | Pause
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Gather(Node):
     """``<Gather>``: collect DTMF or speech while playing the nested prompts."""
 
@@ -316,7 +326,7 @@ class Gather(Node):
     action_on_empty_result: bool | None = _attr("actionOnEmptyResult", "bool", False)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Record(Node):
     """``<Record>``: record the caller."""
 
@@ -335,7 +345,7 @@ class Record(Node):
 # ---------------------------------------------------------------------------- nouns
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Video(Node):
     """``<Video>``: video options of a Client, Sip, Uri or Conference leg."""
 
@@ -349,7 +359,7 @@ class Video(Node):
     overlay: str | None = _attr("overlay", "str")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class _DialNoun(Node):
     url: str | None = _attr("url", "url")
     method: Method | None = _attr("method", Method, Method.POST)
@@ -360,7 +370,7 @@ class _DialNoun(Node):
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Number(_DialNoun):
     """``<Number>``: a phone number to dial."""
 
@@ -369,7 +379,7 @@ class Number(_DialNoun):
     send_digits: str | None = _attr("sendDigits", "str")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Client(_DialNoun):
     """``<Client>``: a RestComm client to ring (``login``, or ``name`` with a Video)."""
 
@@ -379,7 +389,7 @@ class Client(_DialNoun):
     video: Video | None = _child("Video")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Sip(_DialNoun):
     """``<Sip>``: a SIP URI to dial."""
 
@@ -391,14 +401,14 @@ class Sip(_DialNoun):
     video: Video | None = _child("Video")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Uri(Sip):
     """``<Uri>``: deprecated alias of ``<Sip>`` (a subclass, so ``case Sip()`` matches it)."""
 
     TAG: ClassVar[str] = "Uri"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Conference(Node):
     """``<Conference>``: join the room ``room`` (or ``name`` with a Video)."""
 
@@ -420,7 +430,7 @@ class Conference(Node):
 Noun: TypeAlias = Number | Client | Sip | Conference
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Dial(Node):
     """``<Dial>``: connect to ``target`` (text) or to the ``nouns``, rung in parallel."""
 
@@ -440,14 +450,14 @@ class Dial(Node):
 # ---------------------------------------------------------------------------- other verbs
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Hangup(Node):
     """``<Hangup>``: end the call."""
 
     TAG: ClassVar[str] = "Hangup"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Reject(Node):
     """``<Reject>``: refuse a ringing call."""
 
@@ -455,7 +465,7 @@ class Reject(Node):
     reason: RejectReason | None = _attr("reason", RejectReason, RejectReason.REJECTED)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Redirect(Node):
     """``<Redirect>``: continue with the document at ``url``."""
 
@@ -464,7 +474,7 @@ class Redirect(Node):
     method: Method | None = _attr("method", Method, Method.POST)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Sms(Node):
     """``<Sms>``: send ``body`` as an SMS."""
 
@@ -477,7 +487,7 @@ class Sms(Node):
     status_callback: str | None = _attr("statusCallback", "url")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Message(Node):
     """``<Message>``: send ``body`` as a message (Cloud; modelled on Sms)."""
 
@@ -490,7 +500,7 @@ class Message(Node):
     status_callback: str | None = _attr("statusCallback", "url")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Email(Node):
     """``<Email>``: send ``body`` as an e-mail."""
 
@@ -503,7 +513,7 @@ class Email(Node):
     subject: str | None = _attr("subject", "str", "Restcomm Email Service")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Fax(Node):
     """``<Fax>``: fax the document at ``url``."""
 
@@ -516,7 +526,7 @@ class Fax(Node):
     status_callback: str | None = _attr("statusCallback", "url")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Hold(Node):
     """``<Hold>``: put the remote party on hold (Cloud)."""
 
@@ -526,7 +536,7 @@ class Hold(Node):
     hold_music: str | None = _attr("holdMusic", "url")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Resume(Node):
     """``<Resume>``: take the call off hold (Cloud)."""
 
@@ -535,7 +545,7 @@ class Resume(Node):
     method: Method | None = _attr("method", Method, Method.POST)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Refer(Node):
     """``<Refer>``: blind-transfer the call to the nested ``sip`` target (Cloud)."""
 
@@ -565,7 +575,7 @@ Verb: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Document(Node):
     """A parsed RCML document: the ``<Response>`` element and its verbs.
 

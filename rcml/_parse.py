@@ -9,9 +9,10 @@ runs documents the way RestComm would.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lxml import etree
@@ -20,9 +21,12 @@ from rcml import _ast
 from rcml._exceptions import DialectError, MalformedDocumentError, SchemaError
 from rcml._source import (
     DEFAULT_MAX_SIZE,
+    JAVA_TRIM,
+    XML_SPACE,
     LineIndex,
     decode,
     element_offsets,
+    positions,
     refuse_doctype,
 )
 from rcml._spec import ELEMENTS, NodeSpec, did_you_mean, spec_of
@@ -89,30 +93,31 @@ def parse(
     """
     if dialect != "rcml":
         raise DialectError(f"unknown dialect {dialect!r}; known: 'rcml'")
-    text = decode(source, max_size)
+    text, utf8 = decode(source, max_size)
     if strict:
-        return _parse_strict(text, url)
+        return _parse_strict(text, utf8, url)
     return _parse_lenient(text, url)
 
 
 # ---------------------------------------------------------------------------- shared
 
 
-def _load(text: str) -> etree._Element:
+def _load(text: str, utf8: bytes | None = None) -> etree._Element:
     refuse_doctype(text)
-    if not text.strip():
+    if not text or text.isspace():
         raise MalformedDocumentError("the document is empty", line=1, column=1)
+    if utf8 is None:
+        try:
+            utf8 = text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            line, column = LineIndex(text).position(exc.start)
+            raise MalformedDocumentError(
+                "the text holds a lone surrogate, which XML cannot carry",
+                line=line,
+                column=column,
+            ) from None
     try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        line, column = LineIndex(text).position(exc.start)
-        raise MalformedDocumentError(
-            "the text holds a lone surrogate, which XML cannot carry",
-            line=line,
-            column=column,
-        ) from None
-    try:
-        return etree.fromstring(data, _xml_parser())
+        return etree.fromstring(utf8, _xml_parser())
     except etree.XMLSyntaxError as exc:
         line, byte_column = exc.position
         message = _LXML_WHERE.sub("", exc.msg or "not well-formed XML")
@@ -164,14 +169,40 @@ class _Positions:
 def _chunks(element: etree._Element) -> list[str]:
     chunks = [element.text or ""]
     chunks.extend(child.tail or "" for child in element)
-    return [c for c in chunks if c and not c.isspace()]
+    return [c for c in chunks if c and c.strip(XML_SPACE)]
 
 
 # ---------------------------------------------------------------------------- strict
 
+# Per tag: (make, defaults, text field, {xml name: (field, converter)},
+# {child tag: (field, many)}).
+# Flat tuples and dicts: this is the hot path of parse().
+_Table = tuple[
+    Callable[[dict[str, Any]], _ast.Node],
+    dict[str, Any],
+    str | None,
+    dict[str, tuple[str, Callable[[str], Any] | None]],
+    dict[str, tuple[str, bool]],
+]
+_AS_WRITTEN = frozenset({"str", "url", "keys", "record-keys"})
+_TABLES: dict[str, _Table] = {
+    tag: (
+        spec.make,
+        dict(spec.defaults),
+        spec.text,
+        # None for the kinds kept as written: one call saved per attribute.
+        {
+            a.xml: (a.name, None if a.kind in _AS_WRITTEN else a.convert.strict)
+            for a in spec.attributes
+        },
+        {tag: (c.name, c.many) for tag, c in spec.child_by_tag.items()},
+    )
+    for tag, spec in _SPECS.items()
+}
 
-def _parse_strict(text: str, url: str | None) -> _ast.Document:
-    root = _load(text)
+
+def _parse_strict(text: str, utf8: bytes | None, url: str | None) -> _ast.Document:
+    root = _load(text, utf8)
     from rcml._schema import load_validator
 
     validator = load_validator()
@@ -179,35 +210,63 @@ def _parse_strict(text: str, url: str | None) -> _ast.Document:
         from rcml._violations import violations
 
         raise SchemaError(violations(validator, root, text))
-    positions = _Positions(text, root)
-    document = _strict_node(root, positions)
+    take = iter(positions(text)).__next__
+    try:
+        document = _strict_node(root, "Response", take)
+        complete = _exhausted(take)
+    except StopIteration:  # pragma: no cover - the scanner and lxml agree on XML
+        complete = False
+    if not complete:  # pragma: no cover
+        lines = iter(_ast.SourcePos(e.sourceline or 0, 0) for e in root.iter(etree.Element))
+        document = _strict_node(root, "Response", lines.__next__)
     assert isinstance(document, _ast.Document)
-    return _ast.Document(document.verbs, pos=document.pos, url=url)
+    if url is not None:
+        document = dataclasses.replace(document, url=url)
+    return document
 
 
-def _strict_node(element: etree._Element, positions: _Positions) -> _ast.Node:
-    spec = _SPECS[element.tag]  # type: ignore[index]  # validated: a str tag of ours
-    kwargs: dict[str, Any] = {"pos": positions.take(element)}
-    by_xml = spec.by_xml
-    for name, value in element.attrib.items():
-        attr = by_xml[name]
-        kwargs[attr.name] = attr.convert.strict(value)
-    if spec.text is not None:
-        kwargs[spec.text] = "".join(_chunks(element))
-    if spec.children:
-        many: dict[str, list[_ast.Node]] = {}
-        for child in element:
-            if not isinstance(child.tag, str):
-                continue  # comment or processing instruction
-            node = _strict_node(child, positions)
-            slot = spec.child_by_tag[child.tag]
-            if slot.many:
-                many.setdefault(slot.name, []).append(node)
-            else:
-                kwargs[slot.name] = node
-        for name, nodes in many.items():
-            kwargs[name] = tuple(nodes)
-    return spec.cls(**kwargs)
+def _exhausted(take: Callable[[], Any]) -> bool:
+    try:
+        take()
+    except StopIteration:
+        return True
+    return False  # pragma: no cover
+
+
+def _strict_node(
+    element: etree._Element, tag: str, take: Callable[[], _ast.SourcePos]
+) -> _ast.Node:
+    make, defaults, text_field, attributes, slots = _TABLES[tag]
+    values = defaults.copy()
+    values["pos"] = take()
+    for name, value in element.items():
+        field_name, convert = attributes[name]
+        values[field_name] = value if convert is None else convert(value)
+    if not len(element):
+        if text_field is not None:
+            text = element.text
+            # isspace() is a fast first test; XML whitespace is narrower than Python's.
+            keep = text and (not text.isspace() or text.strip(XML_SPACE))
+            values[text_field] = text if keep else ""
+        return make(values)
+    chunks = [element.text]
+    many: dict[str, list[_ast.Node]] = {}
+    for child in element:
+        chunks.append(child.tail)
+        child_tag = child.tag
+        if not isinstance(child_tag, str):
+            continue  # comment or processing instruction
+        node = _strict_node(child, child_tag, take)
+        slot, is_many = slots[child_tag]
+        if is_many:
+            many.setdefault(slot, []).append(node)
+        else:
+            values[slot] = node
+    for slot, nodes in many.items():
+        values[slot] = tuple(nodes)
+    if text_field is not None:
+        values[text_field] = "".join(c for c in chunks if c and c.strip(XML_SPACE))
+    return make(values)
 
 
 # ---------------------------------------------------------------------------- lenient
@@ -227,8 +286,8 @@ class _AmpShift:
 
 
 def _fix_ampersands(original: str) -> tuple[str, _AmpShift, list[int]]:
-    stripped = original.strip()
-    lead = len(original) - len(original.lstrip())
+    stripped = original.strip(JAVA_TRIM)
+    lead = len(original) - len(original.lstrip(JAVA_TRIM))
     fixed_at: list[int] = []  # offsets of the fixed '&' in the trimmed text
 
     def fix(match: re.Match[str]) -> str:
@@ -281,9 +340,9 @@ class _Lenient:
                     pos,
                     "split-text",
                     f"{tag} text is split by other markup; "
-                    f"RestComm keeps only the last part {chunks[-1].strip()!r}",
+                    f"RestComm keeps only the last part {chunks[-1].strip(JAVA_TRIM)!r}",
                 )
-            kwargs[spec.text] = chunks[-1].strip() if chunks else ""
+            kwargs[spec.text] = chunks[-1].strip(JAVA_TRIM) if chunks else ""
         many: dict[str, list[_ast.Node]] = {}
         for child in element:
             if not isinstance(child.tag, str):

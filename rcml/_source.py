@@ -9,9 +9,24 @@ from __future__ import annotations
 import codecs
 import re
 
+from rcml._ast import SourcePos
 from rcml._exceptions import DocumentTooLargeError, MalformedDocumentError
 
-__all__ = ["DEFAULT_MAX_SIZE", "LineIndex", "decode", "element_offsets"]
+__all__ = [
+    "DEFAULT_MAX_SIZE",
+    "JAVA_TRIM",
+    "XML_SPACE",
+    "LineIndex",
+    "decode",
+    "element_offsets",
+    "positions",
+    "refuse_doctype",
+]
+
+#: XML's whitespace (not Python's str.isspace(), which also matches U+00A0 and others).
+XML_SPACE = " \t\r\n"
+#: What Java's String.trim() removes: every character up to U+0020. RestComm trims so.
+JAVA_TRIM = "".join(map(chr, range(0x21)))
 
 #: Hosted platforms refuse RCML/TwiML bodies over 64 KiB (Twilio 11750).
 DEFAULT_MAX_SIZE = 64 * 1024
@@ -24,35 +39,40 @@ _BOMS = (
 )
 # Start tags, skipping anything that may contain a '<' that is not one.
 _MARKUP = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<([^\s/>!?][^\s/>]*)", re.S)
-_DOCTYPE = re.compile(r"<!DOCTYPE", re.I)
 
 
-def decode(source: str | bytes, max_size: int) -> str:
-    """Check the size and return the document as text.
+def decode(source: str | bytes, max_size: int) -> tuple[str, bytes | None]:
+    """Check the size and return the document as text, plus its UTF-8 bytes when the
+    input already was UTF-8 bytes (so lxml can take them without re-encoding).
 
     Bytes are decoded by BOM, then by the XML declaration, then as UTF-8.
     """
     if isinstance(source, str):
-        size = len(source.encode("utf-8", "surrogatepass"))
-        if size > max_size:
-            raise DocumentTooLargeError(size, max_size)
-        return source
+        # Each character takes at least one byte: only long text needs measuring.
+        if len(source) * 4 > max_size:
+            size = len(source.encode("utf-8", "surrogatepass"))
+            if size > max_size:
+                raise DocumentTooLargeError(size, max_size)
+        return source, None
     if not isinstance(source, bytes | bytearray | memoryview):
         raise TypeError(f"expected str or bytes, not {type(source).__name__}")
     data = bytes(source)
     if len(data) > max_size:
         raise DocumentTooLargeError(len(data), max_size)
     encoding = "utf-8"
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            encoding = name
-            break
-    else:
+    if data[:1] != b"<":  # a BOM, whitespace, or garbage
+        for bom, name in _BOMS:
+            if data.startswith(bom):
+                encoding = name
+                break
+    elif data.startswith(b"<?xml"):
         declared = _DECLARED.match(data)
         if declared:
-            encoding = declared.group(1).decode("ascii")
+            encoding = declared.group(1).decode("ascii").lower().replace("_", "-")
     try:
-        return data.decode(encoding)
+        if encoding in ("utf-8", "utf8"):
+            return data.decode(), data
+        return data.decode(encoding), None
     except LookupError:
         raise MalformedDocumentError(
             f"unknown encoding {encoding!r} in the XML declaration", line=1, column=1
@@ -68,9 +88,9 @@ def decode(source: str | bytes, max_size: int) -> str:
 
 def refuse_doctype(text: str) -> None:
     """DTDs bring entity expansion and external fetches: RCML needs neither."""
-    match = _DOCTYPE.search(text)
-    if match:
-        line, column = LineIndex(text).position(match.start())
+    at = text.find("<!DOCTYPE")
+    if at >= 0:
+        line, column = LineIndex(text).position(at)
         raise MalformedDocumentError(
             "DOCTYPE declarations are not allowed in RCML", line=line, column=column
         )
@@ -79,6 +99,20 @@ def refuse_doctype(text: str) -> None:
 def element_offsets(text: str) -> list[int]:
     """Offsets of every start tag, in document order (the order lxml iterates)."""
     return [m.start() for m in _MARKUP.finditer(text) if m.group(1)]
+
+
+def positions(text: str) -> list[SourcePos]:
+    """(line, column) of every start tag, in document order: one pass, one list."""
+    out: list[SourcePos] = []
+    append, count, rfind, new = out.append, text.count, text.rfind, tuple.__new__
+    line, previous = 1, 0
+    for match in _MARKUP.finditer(text):
+        if match.group(1):
+            offset = match.start()
+            line += count("\n", previous, offset)
+            previous = offset
+            append(new(SourcePos, (line, offset - rfind("\n", 0, offset))))
+    return out
 
 
 class LineIndex:

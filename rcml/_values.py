@@ -18,6 +18,8 @@ from rcml._ast import CallEvent, GatherInput, Method, RejectReason
 
 __all__ = ["Converter", "converter"]
 
+# RestComm trims attribute values with Java's String.trim(): everything up to U+0020.
+_JAVA_TRIM = "".join(map(chr, range(0x21)))
 _JAVA_INT = re.compile(r"[+-]?[0-9]+")
 _INT_MAX = 2**31 - 1
 _KEYS = re.compile(r"[0-9*#]{0,12}")
@@ -36,7 +38,7 @@ def _same(value: str) -> str:
 
 
 def _lenient_str(value: str) -> tuple[Any, str | None]:
-    return value.strip(), None
+    return value.strip(_JAVA_TRIM), None
 
 
 def _strict_int(value: str) -> int:
@@ -45,19 +47,19 @@ def _strict_int(value: str) -> int:
 
 def _lenient_int(value: str) -> tuple[Any, str | None]:
     # RestComm: Integer.parseInt(value.trim()); failure -> notification, default used.
-    text = value.strip()
+    text = value.strip(_JAVA_TRIM)
     if _JAVA_INT.fullmatch(text) and -_INT_MAX - 1 <= int(text) <= _INT_MAX:
         return int(text), None
     return None, f"{value!r} is not an integer; the default is used"
 
 
 def _strict_bool(value: str) -> bool:
-    return value.strip() == "true"
+    return value.strip(_JAVA_TRIM) == "true"
 
 
 def _lenient_bool(value: str) -> tuple[Any, str | None]:
     # Boolean.parseBoolean: only "true", in any case, is true.
-    text = value.strip().lower()
+    text = value.strip(_JAVA_TRIM).lower()
     if text in ("true", "false"):
         return text == "true", None
     return False, f"{value!r} is not 'true' or 'false'; RestComm reads it as false"
@@ -69,7 +71,7 @@ def _dump_bool(value: bool) -> str:
 
 def _keys(pattern: re.Pattern[str]) -> Callable[[str], tuple[Any, str | None]]:
     def lenient(value: str) -> tuple[Any, str | None]:
-        text = value.strip()
+        text = value.strip(_JAVA_TRIM)
         if pattern.fullmatch(text):
             return text, None
         return None, f"{value!r} is not a set of keys from 0-9 * #; the default is used"
@@ -78,7 +80,7 @@ def _keys(pattern: re.Pattern[str]) -> Callable[[str], tuple[Any, str | None]]:
 
 
 def _strict_events(value: str) -> tuple[CallEvent, ...]:
-    return tuple(CallEvent(token.strip()) for token in value.split(","))
+    return tuple(CallEvent(token.strip(_JAVA_TRIM)) for token in value.split(","))
 
 
 def _lenient_events(value: str) -> tuple[Any, str | None]:
@@ -95,7 +97,7 @@ def _dump_tuple(value: tuple[Any, ...]) -> str:
 
 
 def _strict_hints(value: str) -> tuple[str, ...]:
-    return tuple(p.strip() for p in value.split(",") if p.strip())
+    return tuple(p.strip(_JAVA_TRIM) for p in value.split(",") if p.strip(_JAVA_TRIM))
 
 
 def _lenient_hints(value: str) -> tuple[Any, str | None]:
@@ -115,10 +117,10 @@ def _enum(cls: type[enum.Enum]) -> Converter:
     lowered = {str(k).lower(): m for k, m in values.items()}
 
     def strict(value: str) -> Any:
-        return values[value.strip()]
+        return values[value.strip(_JAVA_TRIM)]
 
     def lenient(value: str) -> tuple[Any, str | None]:
-        text = value.strip()
+        text = value.strip(_JAVA_TRIM)
         member = lowered.get(text.lower()) if folded else values.get(text)
         if member is not None:
             return member, None

@@ -43,9 +43,7 @@ def test_verbs_in_unknown_wrappers_still_run() -> None:
 
 
 def test_unknown_and_near_miss_names_are_ignored_with_a_hint() -> None:
-    document = rcml.parse(
-        '<Response><say>x</say><Gather numdigits="1"/></Response>', strict=False
-    )
+    document = rcml.parse('<Response><say>x</say><Gather numdigits="1"/></Response>', strict=False)
     assert document.verbs == (Gather(),)
     messages = [w.message for w in document.warnings]
     assert any("did you mean 'Say'" in m for m in messages)

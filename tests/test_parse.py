@@ -68,7 +68,7 @@ def test_dial_nouns_and_their_attributes() -> None:
         '<Response><Dial timeout="20" record="true">'
         '<Number statusCallbackEvent="initiated, answered" method="GET">+1555</Number>'
         '<Client name="bob"><Video enable="true" layout="tile"/></Client>'
-        "<Uri>sip:a@b</Uri><Conference muted=\"true\">room</Conference>"
+        '<Uri>sip:a@b</Uri><Conference muted="true">room</Conference>'
         "</Dial></Response>"
     )
     assert document.verbs == (
@@ -187,8 +187,7 @@ def test_comments_between_verbs_are_ignored() -> None:
 
 def test_walk_and_children() -> None:
     document = rcml.parse(
-        "<Response><Gather><Say>a</Say></Gather><Dial><Client>c<Video/></Client></Dial>"
-        "</Response>"
+        "<Response><Gather><Say>a</Say></Gather><Dial><Client>c<Video/></Client></Dial></Response>"
     )
     assert [n.TAG for n in document.walk()] == [
         "Response", "Gather", "Say", "Dial", "Client", "Video",
