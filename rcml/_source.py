@@ -38,6 +38,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 # Start tags, skipping anything that may contain a '<' that is not one.
+_START = re.compile(r"<[^/?]")
 _MARKUP = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<([^\s/>!?][^\s/>]*)", re.S)
 
 
@@ -103,15 +104,21 @@ def element_offsets(text: str) -> list[int]:
 
 def positions(text: str) -> list[SourcePos]:
     """(line, column) of every start tag, in document order: one pass, one list."""
+    # Without comments, CDATA or processing instructions (past the declaration) every
+    # '<' not followed by '/' starts an element: a simpler pattern, no group to test.
+    plain = "<!" not in text and text.find("<?", 1) < 0
     out: list[SourcePos] = []
     append, count, rfind, new = out.append, text.count, text.rfind, tuple.__new__
-    line, previous = 1, 0
-    for match in _MARKUP.finditer(text):
-        if match.group(1):
+    line, line_start, previous = 1, 0, 0
+    for match in (_START if plain else _MARKUP).finditer(text):
+        if plain or match.group(1):
             offset = match.start()
-            line += count("\n", previous, offset)
+            newlines = count("\n", previous, offset)
+            if newlines:
+                line += newlines
+                line_start = rfind("\n", previous, offset) + 1
             previous = offset
-            append(new(SourcePos, (line, offset - rfind("\n", 0, offset))))
+            append(new(SourcePos, (line, offset - line_start + 1)))
     return out
 
 
