@@ -21,7 +21,7 @@ import dataclasses
 import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, NamedTuple, Self, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, Self, TypeAlias
 
 __all__ = [
     "CallEvent",
@@ -212,6 +212,19 @@ class Node:
 
     #: Where the element starts in the source (``None`` for nodes built in code).
     pos: SourcePos | None = field(default=None, compare=False, repr=False)
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would accept any attribute name
+
+        def __getattr__(self, name: str) -> Any:
+            # The parser leaves ``pos`` out and stores ``_at = (locator, index)``: the
+            # source is scanned for positions only when one is first asked for.
+            if name == "pos":
+                at = self.__dict__.get("_at")
+                if at is not None:
+                    pos = self.__dict__["pos"] = at[0].position(at[1])
+                    return pos
+                return None
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def effective(self, profile: Profile = "restcomm") -> Self:
         """Return a copy with every unwritten attribute set to its default.
@@ -618,3 +631,10 @@ class Document(Node):
 
     def __len__(self) -> int:
         return len(self.verbs)
+
+
+# The parser resolves ``pos`` lazily (Node.__getattr__), so the class must not carry the
+# dataclass default as a class attribute, which would shadow the lookup.
+for _cls in list(globals().values()):
+    if isinstance(_cls, type) and issubclass(_cls, Node) and "pos" in _cls.__dict__:
+        delattr(_cls, "pos")

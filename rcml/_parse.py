@@ -9,7 +9,7 @@ runs documents the way RestComm would.
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -24,9 +24,9 @@ from rcml._source import (
     JAVA_TRIM,
     XML_SPACE,
     LineIndex,
+    Locator,
     decode,
     element_offsets,
-    positions,
     refuse_doctype,
 )
 from rcml._spec import ELEMENTS, NodeSpec, did_you_mean, spec_of
@@ -188,7 +188,8 @@ _AS_WRITTEN = frozenset({"str", "url", "keys", "record-keys"})
 _TABLES: dict[str, _Table] = {
     tag: (
         spec.make,
-        dict(spec.defaults),
+        # No "pos": the parser stores "_at" instead, resolved on demand (Node.__getattr__).
+        {k: v for k, v in spec.defaults.items() if k != "pos"},
         spec.text,
         # None for the kinds kept as written: one call saved per attribute.
         {
@@ -210,35 +211,20 @@ def _parse_strict(text: str, utf8: bytes | None, url: str | None) -> _ast.Docume
         from rcml._violations import violations
 
         raise SchemaError(violations(validator, root, text))
-    take = iter(positions(text)).__next__
-    try:
-        document = _strict_node(root, "Response", take)
-        complete = _exhausted(take)
-    except StopIteration:  # pragma: no cover - the scanner and lxml agree on XML
-        complete = False
-    if not complete:  # pragma: no cover
-        lines = iter(_ast.SourcePos(e.sourceline or 0, 0) for e in root.iter(etree.Element))
-        document = _strict_node(root, "Response", lines.__next__)
+    locator = Locator(text)
+    document = _strict_node(root, "Response", locator, itertools.count().__next__)
     assert isinstance(document, _ast.Document)
     if url is not None:
-        document = dataclasses.replace(document, url=url)
+        document.__dict__["url"] = url  # just built, not yet shared: no copy needed
     return document
 
 
-def _exhausted(take: Callable[[], Any]) -> bool:
-    try:
-        take()
-    except StopIteration:
-        return True
-    return False  # pragma: no cover
-
-
 def _strict_node(
-    element: etree._Element, tag: str, take: Callable[[], _ast.SourcePos]
+    element: etree._Element, tag: str, locator: Locator, take: Callable[[], int]
 ) -> _ast.Node:
     make, defaults, text_field, attributes, slots = _TABLES[tag]
     values = defaults.copy()
-    values["pos"] = take()
+    values["_at"] = (locator, take())
     for name, value in element.items():
         field_name, convert = attributes[name]
         values[field_name] = value if convert is None else convert(value)
@@ -256,7 +242,7 @@ def _strict_node(
         child_tag = child.tag
         if not isinstance(child_tag, str):
             continue  # comment or processing instruction
-        node = _strict_node(child, child_tag, take)
+        node = _strict_node(child, child_tag, locator, take)
         slot, is_many = slots[child_tag]
         if is_many:
             many.setdefault(slot, []).append(node)

@@ -17,6 +17,7 @@ __all__ = [
     "JAVA_TRIM",
     "XML_SPACE",
     "LineIndex",
+    "Locator",
     "decode",
     "element_offsets",
     "positions",
@@ -120,6 +121,26 @@ def positions(text: str) -> list[SourcePos]:
             previous = offset
             append(new(SourcePos, (line, offset - line_start + 1)))
     return out
+
+
+class Locator:
+    """Positions of a document's elements, computed on the first request."""
+
+    __slots__ = ("_found", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._found: list[SourcePos] | None = None
+
+    def position(self, index: int) -> SourcePos:
+        """The position of the ``index``-th element in document order."""
+        if self._found is None:
+            self._found = positions(self._text)
+            self._text = ""  # the positions are all that is needed from now on
+        try:
+            return self._found[index]
+        except IndexError:  # pragma: no cover - the scanner and lxml agree on XML
+            return SourcePos(0, 0)
 
 
 class LineIndex:

@@ -208,3 +208,15 @@ def test_redirect_empty_is_valid_for_the_linter_to_judge() -> None:
 def test_unknown_dialect() -> None:
     with pytest.raises(rcml.DialectError):
         rcml.parse("<Response/>", dialect="twiml")
+
+
+def test_positions_survive_copies_and_pickling() -> None:
+    import copy
+    import pickle
+
+    document = rcml.parse("<Response>\n  <Hangup/></Response>")
+    for clone in (copy.deepcopy(document), pickle.loads(pickle.dumps(document))):
+        assert clone == document
+        assert clone.verbs[0].pos == SourcePos(2, 3)
+    assert document.verbs[0].effective().pos == SourcePos(2, 3)
+    assert rcml.Hangup().pos is None
