@@ -156,21 +156,27 @@ def _read(path: Path, max_size: int) -> bytes:
         return handle.read(max_size + 1)
 
 
+def _parse_one(path: str, lenient: bool) -> rcml.Document:
+    """Read PATH (or stdin for -) and parse it; on failure, say why in one line and exit."""
+    limit = rcml.DEFAULT_MAX_SIZE
+    try:
+        data = sys.stdin.buffer.read(limit + 1) if path == "-" else _read(Path(path), limit)
+    except OSError as exc:
+        raise click.UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return rcml.parse(data, strict=not lenient)
+    except RCMLError as exc:
+        click.echo(f"rcml: {path}: {exc}", err=True)
+        sys.exit(EXIT_INVALID)
+
+
 @cli.command("format")
 @click.argument("path")
 @click.option("--pretty/--compact", default=True, show_default=True)
 @click.option("--lenient", is_flag=True, help="Parse as RestComm does, then write canonical RCML.")
 def format_(path: str, pretty: bool, lenient: bool) -> None:
     """Print a document in canonical form (PATH or - for standard input)."""
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise click.UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        document = rcml.parse(data, strict=not lenient)
-    except RCMLError as exc:
-        click.echo(f"rcml: {path}: {exc}", err=True)
-        sys.exit(EXIT_INVALID)
+    document = _parse_one(path, lenient)
     for w in document.warnings:
         click.echo(f"{path}:{w.line}:{w.column}: warning: {w.message}", err=True)
     click.echo(rcml.dumps(document, pretty=pretty), nl=not pretty)
@@ -181,15 +187,7 @@ def format_(path: str, pretty: bool, lenient: bool) -> None:
 @click.option("--lenient", is_flag=True, help="Parse as RestComm does.")
 def ast(path: str, lenient: bool) -> None:
     """Print the typed AST of a document as JSON (PATH or - for standard input)."""
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise click.UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        document = rcml.parse(data, strict=not lenient)
-    except RCMLError as exc:
-        click.echo(f"rcml: {path}: {exc}", err=True)
-        sys.exit(EXIT_INVALID)
+    document = _parse_one(path, lenient)
     click.echo(json.dumps(_to_json(document), indent=2, ensure_ascii=False))
 
 
