@@ -146,26 +146,6 @@ def _column_of_last(text: str, line: int, column: int, char: str) -> int:
     return found + 1 if found >= 0 else column
 
 
-class _Positions:
-    """Hands out the SourcePos of each element in document order."""
-
-    def __init__(self, text: str, root: etree._Element, shift: Any = None) -> None:
-        self._offsets = element_offsets(text)
-        self._index = LineIndex(text if shift is None else shift.original)
-        self._shift = shift
-        self._next = 0
-        self._fallback = len(self._offsets) != sum(1 for _ in root.iter(etree.Element))
-
-    def take(self, element: etree._Element) -> _ast.SourcePos:
-        if self._fallback:  # pragma: no cover - the scanner and lxml agree on XML
-            return _ast.SourcePos(element.sourceline or 0, 0)
-        offset = self._offsets[self._next]
-        self._next += 1
-        if self._shift is not None:
-            offset = self._shift.original_offset(offset)
-        return _ast.SourcePos(*self._index.position(offset))
-
-
 def _chunks(element: etree._Element) -> list[str]:
     chunks = [element.text or ""]
     chunks.extend(child.tail or "" for child in element)
@@ -271,6 +251,24 @@ class _AmpShift:
         return offset - shift + self._lead
 
 
+class _Positions:
+    """Hands out the SourcePos of each element in document order (lenient mode, whose
+    offsets are found in the fixed text and mapped back to the original)."""
+
+    def __init__(self, fixed: str, shift: _AmpShift) -> None:
+        self._offsets = element_offsets(fixed)
+        self._index = LineIndex(shift.original)
+        self._shift = shift
+        self._next = 0
+
+    def take(self) -> _ast.SourcePos:
+        self._next += 1
+        if self._next > len(self._offsets):  # pragma: no cover - scanner and lxml agree
+            return _ast.SourcePos(0, 0)
+        offset = self._shift.original_offset(self._offsets[self._next - 1])
+        return _ast.SourcePos(*self._index.position(offset))
+
+
 def _fix_ampersands(original: str) -> tuple[str, _AmpShift, list[int]]:
     stripped = original.strip(JAVA_TRIM)
     lead = len(original) - len(original.lstrip(JAVA_TRIM))
@@ -364,10 +362,10 @@ def _parse_lenient(text: str, url: str | None) -> _ast.Document:
             "bare-ampersand",
             "bare '&' escaped, as RestComm does (Twilio rejects the document)",
         )
-    positions = _Positions(fixed, root, shift)
+    positions = _Positions(fixed, shift)
     elements = list(root.iter(etree.Element))
     for element in elements:
-        state.pos[element] = positions.take(element)
+        state.pos[element] = positions.take()
 
     root_tag = etree.QName(root).localname
     if root_tag != "Response":

@@ -24,6 +24,8 @@ __all__ = ["violations"]
 _SUBJECT = re.compile(r"^Element '([^']+)'(?:, attribute '([^']+)')?: ")
 _VALUE = re.compile(r"[Tt]he value '(.*?)' (?:is|has)|^'(.*?)' is not a valid value", re.S)
 _MAX_ROUNDS = 20
+# A whole start tag; '>' may appear inside quoted attribute values.
+_START_TAG = re.compile(r"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
 _EXPECTED = re.compile(r"Expected is(?: one of)? \( ([^)]*) \)")
 
 
@@ -110,19 +112,10 @@ def _find(root: etree._Element, path: str | None) -> etree._Element | None:
 
 
 def _attribute_offset(text: str, start: int, name: str) -> int:
-    match = re.compile(r"\s" + re.escape(name) + r"\s*=").search(text, start)
-    tag_end = text.find(">", start)
-    if match and (tag_end < 0 or match.start() < _start_tag_end(text, start)):
-        return match.start() + 1
-    return start
-
-
-def _start_tag_end(text: str, start: int) -> int:
-    # '>' may appear inside quoted attribute values; skip those.
-    match = re.compile(r"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""").match(
-        text, start
-    )
-    return match.end() if match else len(text)
+    tag = _START_TAG.match(text, start)
+    end = tag.end() if tag else len(text)
+    match = re.compile(r"\s" + re.escape(name) + r"\s*=").search(text, start, end)
+    return match.start() + 1 if match else start
 
 
 def _explain(
