@@ -207,3 +207,12 @@ def _to_json(node: rcml.Node) -> dict[str, Any]:
     if isinstance(node, rcml.Document) and node.warnings:
         out["warnings"] = [asdict(w) for w in node.warnings]
     return out
+
+
+def _register() -> None:
+    from rcml._cli_lint import lint
+
+    cli.add_command(lint)
+
+
+_register()

@@ -183,6 +183,15 @@ def _explain(
             kind="unknown-element",
         )
     if type_name in ("SCHEMAV_CVC_COMPLEX_TYPE_2_1", "SCHEMAV_CVC_COMPLEX_TYPE_2_3"):
+        # 2.1 (empty content) covers child elements as well as text.
+        kids = element if element is not None else ()
+        child = next((c for c in kids if isinstance(c.tag, str)), None)
+        if child is not None:
+            return make(
+                message=f"{tag} cannot contain elements, such as {etree.QName(child).localname}",
+                element=tag,
+                kind="misplaced-element",
+            )
         return make(message=f"{tag} cannot contain text", element=tag, kind="text-not-allowed")
     if type_name == "SCHEMAV_CVC_COMPLEX_TYPE_2_2":
         kids = element if element is not None else ()

@@ -1,0 +1,160 @@
+"""Findings as text, JSON, GitHub workflow annotations or SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import PurePath
+from typing import Any
+
+from rcml._lint._model import Finding, Rule, Severity
+from rcml._lint._rules import RULES
+
+__all__ = ["FORMATS", "render"]
+
+_SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _text(findings: Sequence[Finding], files: int) -> str:
+    return "".join(f"{f}\n" for f in findings)
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "file": f.file,
+        "line": f.line,
+        "column": f.column,
+        "severity": str(f.severity),
+        "code": f.code,
+        "rule": f.rule,
+        "message": f.message,
+        "fixable": f.fix is not None,
+    }
+    if f.fix is not None:
+        out["fix"] = f.fix.description
+    return out
+
+
+def summary(findings: Sequence[Finding]) -> dict[str, int]:
+    counts = {str(s): 0 for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
+    for f in findings:
+        counts[str(f.severity)] += 1
+    counts["fixable"] = sum(f.fix is not None for f in findings)
+    return counts
+
+
+def _json(findings: Sequence[Finding], files: int) -> str:
+    return (
+        json.dumps(
+            {
+                "files": files,
+                "findings": [_finding_json(f) for f in findings],
+                "summary": summary(findings),
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
+
+
+def _github_escape(value: str, *, property: bool) -> str:
+    # https://docs.github.com/actions/reference/workflow-commands-for-github-actions
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def _github(findings: Sequence[Finding], files: int) -> str:
+    lines = []
+    for f in findings:
+        props = ",".join(
+            [
+                f"file={_github_escape(f.file, property=True)}",
+                f"line={f.line}",
+                f"col={f.column}",
+                f"title={_github_escape(f'{f.code} {f.rule}', property=True)}",
+            ]
+        )
+        lines.append(
+            f"::{_GITHUB_LEVEL[f.severity]} {props}::{_github_escape(f.message, property=False)}\n"
+        )
+    return "".join(lines)
+
+
+def _sarif_rule(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": "".join(part.capitalize() for part in rule.id.split("-")),
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.why},
+        "help": {
+            "text": f"{rule.why}\n\nFails:\n{rule.bad}\n\nPasses:\n{rule.good}",
+        },
+        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        "properties": {"code": rule.code, "category": rule.category, "fixable": rule.fixable},
+    }
+
+
+def _uri(file: str) -> str:
+    path = PurePath(file)
+    return path.as_posix() if not path.is_absolute() else path.as_uri()
+
+
+def _sarif(findings: Sequence[Finding], files: int) -> str:
+    from rcml import __version__
+
+    used = sorted({f.rule for f in findings})
+    index = {rule_id: i for i, rule_id in enumerate(used)}
+    results = []
+    for f in findings:
+        result: dict[str, Any] = {
+            "ruleId": f.rule,
+            "ruleIndex": index[f.rule],
+            "level": _SARIF_LEVEL[f.severity],
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _uri(f.file)},
+                        "region": {"startLine": f.line, "startColumn": f.column},
+                    }
+                }
+            ],
+            "properties": {"code": f.code},
+        }
+        results.append(result)
+    log = {
+        "$schema": _SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "rcml-lint",
+                        "version": __version__,
+                        "rules": [_sarif_rule(RULES[rule_id]) for rule_id in used],
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+FORMATS: dict[str, Callable[[Sequence[Finding], int], str]] = {
+    "text": _text,
+    "json": _json,
+    "github": _github,
+    "sarif": _sarif,
+}
+
+
+def render(name: str, findings: Sequence[Finding], files: int) -> str:
+    """``findings`` (over ``files`` files) in the format ``name``."""
+    return FORMATS[name](findings, files)

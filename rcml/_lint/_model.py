@@ -1,0 +1,82 @@
+"""The linter's data: rules, findings and the edits that fix them."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+__all__ = ["Edit", "Finding", "Fix", "Rule", "Severity"]
+
+
+class Severity(enum.StrEnum):
+    """How bad a finding is. Ordered: ``info < warning < error``."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace ``text[start:end]`` (character offsets in the document) by ``new``."""
+
+    start: int
+    end: int
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A safe change that makes a finding go away and changes nothing else."""
+
+    description: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found in one file."""
+
+    rule: str
+    code: str
+    severity: Severity
+    file: str
+    line: int
+    column: int
+    message: str
+    fix: Fix | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}:{self.line}:{self.column}: {self.severity} {self.code} "
+            f"[{self.rule}] {self.message}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A check, with what a user needs to understand it (``rcml lint --explain``)."""
+
+    #: kebab-case name, the rule's identity in configs and inline comments.
+    id: str
+    #: Twilio/RestComm notification code when one means the same thing, else ``RCnnn``.
+    code: str
+    severity: Severity
+    #: One line: what is wrong.
+    summary: str
+    #: Why it matters on a live call.
+    why: str
+    #: A document that triggers the rule, and the same document fixed.
+    bad: str
+    good: str
+    category: str
+    fixable: bool = False
+    #: Only checked for this target platform (``twilio``), or always when empty.
+    target: str = ""
