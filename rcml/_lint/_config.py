@@ -25,7 +25,7 @@ import dataclasses
 import fnmatch
 import os
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -102,7 +102,7 @@ class LintConfig:
     def relative(self, file: str) -> str:
         path = Path(file)
         if self.root is not None:
-            with contextlib.suppress(ValueError, OSError):
+            with contextlib.suppress(ValueError, OSError, RuntimeError):
                 path = path.resolve().relative_to(self.root.resolve())
         return PurePosixPath(*path.parts).as_posix() if path.parts else file
 
@@ -230,14 +230,18 @@ def _read_table(path: Path) -> dict[str, Any] | None:
     return data
 
 
-_cache: dict[Path, LintConfig | None] = {}
+def find_config(
+    start: Path, *, cache: dict[Path, LintConfig | None] | None = None
+) -> LintConfig | None:
+    """The configuration nearest above ``start`` (a file or directory), or None.
 
-
-def find_config(start: Path, *, stop: Iterable[Path] = ()) -> LintConfig | None:
-    """The configuration nearest above ``start`` (a file or directory), or None."""
+    ``cache`` (folder -> result) saves the search for files in the same folders during
+    one run; configurations are read afresh on every run.
+    """
+    _cache = cache if cache is not None else {}
     try:
         directory = start.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return None
     if not directory.is_dir():
         directory = directory.parent
@@ -256,7 +260,7 @@ def find_config(start: Path, *, stop: Iterable[Path] = ()) -> LintConfig | None:
         if candidate.is_file() and _read_table(candidate) is not None:
             found = load_config(candidate)
             break
-        if (folder / ".git").exists() or folder in stop or folder == Path(os.sep):
+        if (folder / ".git").exists() or folder == Path(os.sep):
             break  # a repository's configuration never comes from above it
     for folder in visited:
         _cache[folder] = found

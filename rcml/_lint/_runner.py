@@ -209,6 +209,7 @@ def discover(
 ) -> Iterator[tuple[str, Path | None, LintConfig]]:
     """(display name, path or None for stdin, configuration) of each file to lint."""
     cache: dict[Path, LintConfig] = {}
+    searched: dict[Path, LintConfig | None] = {}
 
     def config_for(path: Path) -> LintConfig:
         if config is not None:
@@ -216,7 +217,7 @@ def discover(
         folder = path.parent
         found = cache.get(folder)
         if found is None:
-            base = find_config(folder) if use_config else None
+            base = find_config(folder, cache=searched) if use_config else None
             found = (base or LintConfig(root=Path.cwd())).override(**overrides)
             if extra_ignore:
                 found = found.override(ignore=found.ignore | extra_ignore)
