@@ -49,6 +49,18 @@ from rcml._exceptions import RCMLError as RCMLError
 from rcml._exceptions import SchemaError as SchemaError
 from rcml._exceptions import SerializeError as SerializeError
 from rcml._exceptions import Violation as Violation
+from rcml._lint import RULES as LINT_RULES
+from rcml._lint import Edit as Edit
+from rcml._lint import FileResult as FileResult
+from rcml._lint import Finding as Finding
+from rcml._lint import Fix as Fix
+from rcml._lint import LintConfig as LintConfig
+from rcml._lint import LintConfigError as LintConfigError
+from rcml._lint import Rule as Rule
+from rcml._lint import Severity as Severity
+from rcml._lint import apply_fixes as apply_fixes
+from rcml._lint import lint_paths as lint_paths
+from rcml._lint import lint_source as lint
 from rcml._parse import parse as parse
 from rcml._schema import schema_path as schema_path
 from rcml._serialize import dumps as dumps
@@ -58,6 +70,18 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
+    "LINT_RULES",
+    "Edit",
+    "FileResult",
+    "Finding",
+    "Fix",
+    "LintConfig",
+    "LintConfigError",
+    "Rule",
+    "Severity",
+    "apply_fixes",
+    "lint",
+    "lint_paths",
     "CallEvent",
     "Client",
     "Conference",

@@ -8,7 +8,6 @@ loading xmlschema. The drift test checks this model against xmlschema's own read
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,10 +23,13 @@ _A = "{urn:rcml:annotations}"
 
 def schema_path(dialect: str = "rcml") -> Path:
     """Path of a dialect's XSD: inside the installed package, or the checkout's ``schemas/``."""
-    shipped = importlib.resources.files("rcml") / "schemas" / f"{dialect}.xsd"
+    # The wheel installs the XSDs as plain files beside the modules (rcml/schemas/); a
+    # path from __file__ spares every command the import of importlib.resources.
+    here = Path(__file__).parent
+    shipped = here / "schemas" / f"{dialect}.xsd"
     if shipped.is_file():
-        return Path(str(shipped))
-    return Path(__file__).resolve().parent.parent / "schemas" / f"{dialect}.xsd"
+        return shipped
+    return here.resolve().parent / "schemas" / f"{dialect}.xsd"
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -31,6 +31,7 @@ _UNLIMITED = 1 << 62
 # Everything that may contain a '&' that is not markup: comments, CDATA, PIs.
 _OPAQUE = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
 _ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z_:][\w.:-]*);")
+_NOT_ENTITY = re.compile(r"&(?!(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z_:][\w.:-]*);)")
 _DIRECTIVE = re.compile(
     r"<!--\s*rcml-lint:\s*(disable|disable-next-line|disable-file)\s*(?:=\s*([^>]*?))?\s*-->"
 )
@@ -134,8 +135,9 @@ def check(
     doc = _escape_ampersands(text, file, config, url)
     tree = _parse(doc)
     if tree is not None:
+        nodes = _all_nodes(tree)
         for checker in _CHECKS:
-            checker(doc, tree)
+            checker(doc, tree, nodes)
     return _filter(doc)
 
 
@@ -169,7 +171,7 @@ def _bare_ampersands(text: str) -> list[int]:
 
 
 def _escape_ampersands(text: str, file: str, config: LintConfig, url: str | None) -> _Doc:
-    bare = _bare_ampersands(text) if "&" in text else []
+    bare = _bare_ampersands(text) if _NOT_ENTITY.search(text) else []
     if not bare:
         return _Doc(file, text, text, config, url)
     _, _, repaired_at = _fix_ampersands(text)
@@ -368,7 +370,8 @@ def _value_fix(doc: _Doc, at: int, name: str, value: str) -> Fix | None:
 
 # ---------------------------------------------------------------------------- AST checks
 
-_Check = Callable[[_Doc, _ast.Document], None]
+_Nodes = list[tuple[_ast.Node, _ast.Node | None]]
+_Check = Callable[[_Doc, _ast.Document, _Nodes], None]
 _CHECKS: list[_Check] = []
 
 
@@ -383,17 +386,34 @@ def _attribute_offset(doc: _Doc, node: _ast.Node, xml_name: str) -> int:
     return found[0] if found else start
 
 
-def _nodes(tree: _ast.Document) -> Iterator[tuple[_ast.Node, _ast.Node | None]]:
-    """Every node with its parent (None for the document's verbs)."""
+_CHILD_FIELDS: dict[type[_ast.Node], tuple[str, ...]] = {}
 
-    def below(node: _ast.Node) -> Iterator[tuple[_ast.Node, _ast.Node | None]]:
-        for child in node.children():
-            yield child, node
-            yield from below(child)
+
+def _child_fields(cls: type[_ast.Node]) -> tuple[str, ...]:
+    found = _CHILD_FIELDS.get(cls)
+    if found is None:
+        found = _CHILD_FIELDS[cls] = spec_of(cls).child_fields
+    return found
+
+
+def _all_nodes(tree: _ast.Document) -> _Nodes:
+    """Every node with its parent (None for the document's verbs), in document order."""
+    out: _Nodes = []
+    append = out.append
+
+    def visit(node: _ast.Node, parent: _ast.Node | None) -> None:
+        append((node, parent))
+        for name in _child_fields(type(node)):
+            value = node.__dict__[name]
+            if type(value) is tuple:
+                for child in value:
+                    visit(child, node)
+            elif value is not None:
+                visit(value, node)
 
     for verb in tree.verbs:
-        yield verb, None
-        yield from below(verb)
+        visit(verb, None)
+    return out
 
 
 def _where(node: _ast.Node) -> str:
@@ -402,7 +422,7 @@ def _where(node: _ast.Node) -> str:
 
 
 @_check
-def _flow(doc: _Doc, tree: _ast.Document) -> None:
+def _flow(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
     answered = False
     ended_by: _ast.Node | None = None
     after_action: _ast.Node | None = None
@@ -479,10 +499,10 @@ def _same_document(target: str, url: str) -> bool:
 
 
 @_check
-def _self_reference(doc: _Doc, tree: _ast.Document) -> None:
+def _self_reference(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
     if not doc.url:
         return
-    for node, _ in _nodes(tree):
+    for node, _ in nodes:
         if isinstance(node, _ast.Redirect) and node.url.strip():
             if _same_document(node.url, doc.url):
                 doc.report(
@@ -504,65 +524,79 @@ def _self_reference(doc: _Doc, tree: _ast.Document) -> None:
 
 
 @_check
-def _restcomm(doc: _Doc, tree: _ast.Document) -> None:
-    num_digits_from: _ast.Gather | None = None
-    for node, parent in _nodes(tree):
-        if isinstance(node, _ast.Gather):
-            _gather(doc, node)
-            if node.num_digits is not None:
-                num_digits_from = node
-            elif num_digits_from is not None:
-                doc.report(
-                    "num-digits-carry-over",
-                    doc.node_offset(node),
-                    f"Gather has no numDigits: RestComm keeps numDigits="
-                    f"{num_digits_from.num_digits} from the Gather{_where(num_digits_from)}",
-                )
-        elif isinstance(node, _ast.Record) and node.finish_on_key == "":
-            doc.report(
-                "finish-on-key-empty",
-                _attribute_offset(doc, node, "finishOnKey"),
-                'Record finishOnKey="" becomes "#" on RestComm; write "-1" to disable it',
-            )
-        elif isinstance(node, _ast.Dial):
-            _dial(doc, node)
-        elif isinstance(node, _ast.Say):
-            _say(doc, node, parent)
-        elif isinstance(node, _ast.Play):
-            if not node.url.strip():
-                doc.report("play-empty", doc.node_offset(node), "Play has no URL: it is skipped")
-            if node.loop == 0:
-                _loop_zero(doc, node, parent)
-        elif isinstance(node, _ast.Sms):
-            _sms(doc, node)
-        elif isinstance(node, _ast.Number):
-            number = node.number.strip().split("?", 1)[0]
-            if number and not _PHONE.fullmatch(number):
-                doc.report(
-                    "number-format",
-                    doc.node_offset(node),
-                    f"Number {number!r} is not a phone number (digits, optional leading +)",
-                )
-        elif isinstance(node, _ast.Sip) and not isinstance(node, _ast.Uri):
-            if (node.username is None) != (node.password is None):
-                doc.report(
-                    "sip-credentials",
-                    doc.node_offset(node),
-                    "Sip has a username without a password"
-                    if node.password is None
-                    else "Sip has a password without a username",
-                )
-            uri = node.uri.strip()
-            if uri and not uri.lower().startswith(("sip:", "sips:")):
-                doc.report(
-                    "sip-uri",
-                    doc.node_offset(node),
-                    f"Sip {uri!r} is not a SIP URI: write sip:{uri}",
-                )
-        elif isinstance(node, _ast.Conference):
-            named = node.name if node.video is not None else node.room
-            if not (named or "").strip():
-                doc.report("conference-name", doc.node_offset(node), "Conference has no room name")
+def _restcomm(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
+    # One handler per node type: most nodes need none, and a dict lookup is cheaper
+    # than a chain of isinstance tests on every node of every file.
+    state: dict[str, Any] = {}
+    handlers = _HANDLERS
+    for node, parent in nodes:
+        handler = handlers.get(type(node))
+        if handler is not None:
+            handler(doc, node, parent, state)
+
+
+def _gather_carry_over(
+    doc: _Doc, node: _ast.Gather, parent: _ast.Node | None, state: dict[str, Any]
+) -> None:
+    _gather(doc, node)
+    earlier: _ast.Gather | None = state.get("num_digits_from")
+    if node.num_digits is not None:
+        state["num_digits_from"] = node
+    elif earlier is not None:
+        doc.report(
+            "num-digits-carry-over",
+            doc.node_offset(node),
+            f"Gather has no numDigits: RestComm keeps numDigits={earlier.num_digits} from the "
+            f"Gather{_where(earlier)}",
+        )
+
+
+def _record(doc: _Doc, node: _ast.Record, parent: _ast.Node | None, state: object) -> None:
+    if node.finish_on_key == "":
+        doc.report(
+            "finish-on-key-empty",
+            _attribute_offset(doc, node, "finishOnKey"),
+            'Record finishOnKey="" becomes "#" on RestComm; write "-1" to disable it',
+        )
+
+
+def _play(doc: _Doc, node: _ast.Play, parent: _ast.Node | None, state: object) -> None:
+    if not node.url.strip():
+        doc.report("play-empty", doc.node_offset(node), "Play has no URL: it is skipped")
+    if node.loop == 0:
+        _loop_zero(doc, node, parent)
+
+
+def _number(doc: _Doc, node: _ast.Number, parent: _ast.Node | None, state: object) -> None:
+    number = node.number.strip().split("?", 1)[0]
+    if number and not _PHONE.fullmatch(number):
+        doc.report(
+            "number-format",
+            doc.node_offset(node),
+            f"Number {number!r} is not a phone number (digits, optional leading +)",
+        )
+
+
+def _sip(doc: _Doc, node: _ast.Sip, parent: _ast.Node | None, state: object) -> None:
+    if (node.username is None) != (node.password is None):
+        doc.report(
+            "sip-credentials",
+            doc.node_offset(node),
+            "Sip has a username without a password"
+            if node.password is None
+            else "Sip has a password without a username",
+        )
+    uri = node.uri.strip()
+    if uri and not uri.lower().startswith(("sip:", "sips:")):
+        doc.report(
+            "sip-uri", doc.node_offset(node), f"Sip {uri!r} is not a SIP URI: write sip:{uri}"
+        )
+
+
+def _conference(doc: _Doc, node: _ast.Conference, parent: _ast.Node | None, state: object) -> None:
+    named = node.name if node.video is not None else node.room
+    if not (named or "").strip():
+        doc.report("conference-name", doc.node_offset(node), "Conference has no room name")
 
 
 def _gather(doc: _Doc, node: _ast.Gather) -> None:
@@ -600,7 +634,7 @@ def _phone_like(value: str) -> bool:
     )
 
 
-def _sms(doc: _Doc, node: _ast.Sms) -> None:
+def _sms(doc: _Doc, node: _ast.Sms, parent: _ast.Node | None, state: object) -> None:
     if not node.body.strip():
         doc.report(
             "sms-empty-body",
@@ -614,7 +648,7 @@ def _sms(doc: _Doc, node: _ast.Sms) -> None:
             )
 
 
-def _dial(doc: _Doc, node: _ast.Dial) -> None:
+def _dial(doc: _Doc, node: _ast.Dial, parent: _ast.Node | None, state: object) -> None:
     if node.caller_id is not None and not _phone_like(node.caller_id):
         doc.report(
             "dial-caller-id",
@@ -651,7 +685,7 @@ def _dial(doc: _Doc, node: _ast.Dial) -> None:
             )
 
 
-def _say(doc: _Doc, node: _ast.Say, parent: _ast.Node | None) -> None:
+def _say(doc: _Doc, node: _ast.Say, parent: _ast.Node | None, state: object) -> None:
     text = node.text.strip()
     if not text:
         doc.report("say-empty", doc.node_offset(node), "Say has no text: it is skipped")
@@ -674,15 +708,49 @@ def _loop_zero(doc: _Doc, node: _ast.Say | _ast.Play, parent: _ast.Node | None) 
     doc.report("loop-zero", _attribute_offset(doc, node, "loop"), f'loop="0": {effect}')
 
 
+_HANDLERS: dict[type[_ast.Node], Callable[..., None]] = {
+    _ast.Gather: _gather_carry_over,
+    _ast.Record: _record,
+    _ast.Dial: _dial,
+    _ast.Say: _say,
+    _ast.Play: _play,
+    _ast.Sms: _sms,
+    _ast.Number: _number,
+    _ast.Sip: _sip,
+    _ast.Conference: _conference,
+}
+
+
+_StatusRow = tuple[str | None, tuple[tuple[str, str, str], ...]]
+_STATUS: dict[type[_ast.Node], _StatusRow] = {}
+
+
+def _status_table(cls: type[_ast.Node]) -> _StatusRow:
+    """(element status, ((field, XML name, status or "twilio"), ...)) for one class."""
+    found = _STATUS.get(cls)
+    if found is None:
+        found = _STATUS[cls] = _make_status_table(cls)
+    return found
+
+
+def _make_status_table(cls: type[_ast.Node]) -> _StatusRow:
+    decl = schema_model().elements[cls.TAG]
+    by_xml = spec_of(cls).by_xml
+    rows = []
+    for xml, attribute in decl.attributes.items():
+        if attribute.status:
+            rows.append((by_xml[xml].name, xml, attribute.status))
+        if (cls.TAG, xml) in _NOT_IN_TWILIO_ATTRIBUTES:
+            rows.append((by_xml[xml].name, xml, "twilio"))
+    return decl.status, tuple(rows)
+
+
 @_check
-def _status(doc: _Doc, tree: _ast.Document) -> None:
-    model = schema_model()
+def _status(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
     twilio = doc.config.target == "twilio"
-    for node, _ in _nodes(tree):
-        decl = model.elements.get(node.TAG)
-        if decl is None:  # pragma: no cover - every AST class has a schema type
-            continue
-        if decl.status == "cloud":
+    for node, _ in nodes:
+        status, rows = _status_table(type(node))
+        if status == "cloud":
             doc.report(
                 "cloud-only",
                 doc.node_offset(node),
@@ -690,24 +758,22 @@ def _status(doc: _Doc, tree: _ast.Document) -> None:
             )
         if twilio and node.TAG in _NOT_IN_TWILIO_ELEMENTS:
             doc.report("not-in-twilio", doc.node_offset(node), f"Twilio has no <{node.TAG}>")
-        by_xml = spec_of(type(node)).by_xml
-        for xml, attribute in decl.attributes.items():
-            written = getattr(node, by_xml[xml].name) is not None if xml in by_xml else False
-            if not written:
+        for name, xml, why in rows:
+            if node.__dict__[name] is None:
                 continue
-            if attribute.status == "not-implemented":
+            if why == "not-implemented":
                 doc.report(
                     "not-implemented",
                     _attribute_offset(doc, node, xml),
                     f"RestComm ignores {node.TAG} {xml}",
                 )
-            elif attribute.status == "cloud":
+            elif why == "cloud":
                 doc.report(
                     "cloud-only",
                     _attribute_offset(doc, node, xml),
                     f"{node.TAG} {xml} is documented only for Restcomm Cloud",
                 )
-            if twilio and (node.TAG, xml) in _NOT_IN_TWILIO_ATTRIBUTES:
+            elif twilio:
                 doc.report(
                     "not-in-twilio",
                     _attribute_offset(doc, node, xml),

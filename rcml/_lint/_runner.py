@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import difflib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,6 +155,8 @@ def _run(task: _Task) -> FileResult:
     if fixed == text:
         return result
     if task.diff:
+        import difflib
+
         result.diff = "".join(
             difflib.unified_diff(
                 text.splitlines(keepends=True),
@@ -174,6 +173,8 @@ def _run(task: _Task) -> FileResult:
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside the target, then rename it over the target, so a
     crash or a full disk never leaves a half-written document."""
+    import tempfile
+
     target = path.resolve()
     mode = stat.S_IMODE(target.stat().st_mode)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -273,6 +274,7 @@ def lint_paths(
     if workers <= 1 or len(tasks) < _PARALLEL_FROM:
         return [_run(t) for t in tasks]
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     chunk = max(1, min(256, len(tasks) // (workers * 4)))
