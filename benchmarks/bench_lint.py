@@ -30,7 +30,7 @@ from pathlib import Path
 from random import Random
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_parse import make_corpus  # noqa: E402
+from bench_parse import make_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schemas" / "rcml.xsd"
