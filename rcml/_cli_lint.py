@@ -183,7 +183,7 @@ def lint(
         sys.exit(EXIT_OK)
     failing = False
     for result in results:
-        threshold = Severity(fail_on) if fail_on else result.config.fail_on
+        threshold = Severity(fail_on) if fail_on else result.fail_on
         failing = failing or any(f.severity.rank >= threshold.rank for f in result.findings)
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
 

@@ -116,6 +116,9 @@ class LintConfig:
 
     def wants_file(self, path: Path) -> bool:
         """Whether a file met while walking a directory is linted."""
+        name = path.name
+        if not self.exclude and any(fnmatch.fnmatch(name, p) for p in self.include):
+            return True  # the common case, without resolving the path
         relative = self.relative(str(path))
         if any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(path.name, p) for p in self.exclude):
             return False

@@ -8,7 +8,7 @@ import os
 import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rcml._lint._config import LintConfig, find_config
@@ -33,7 +33,17 @@ class FileResult:
     fixed: int = 0
     #: Unified diff of the fixes (``diff=True``).
     diff: str = ""
-    config: LintConfig = field(default_factory=LintConfig, repr=False)
+    #: The lowest severity that fails the run for this file (its configuration's fail-on).
+    fail_on: Severity = Severity.ERROR
+
+
+# The configurations of the current run. Tasks name theirs by index: a configuration
+# pickled once per worker instead of once per file (that cost more than linting).
+_CONFIGS: list[LintConfig] = []
+
+
+def _init_worker(configs: list[LintConfig]) -> None:
+    _CONFIGS[:] = configs
 
 
 @dataclass(frozen=True)
@@ -41,10 +51,14 @@ class _Task:
     file: str
     path: Path | None
     data: bytes | None
-    config: LintConfig
+    config_id: int
     url: str | None
     fix: bool
     diff: bool
+
+    @property
+    def config(self) -> LintConfig:
+        return _CONFIGS[self.config_id]
 
 
 def apply_fixes(text: str, findings: Iterable[Finding]) -> tuple[str, int]:
@@ -96,7 +110,7 @@ def _unreadable(task: _Task, message: str) -> FileResult:
     rule = RULES["unreadable-file"]
     finding = Finding(rule.id, rule.code, rule.severity, task.file, 1, 1, message)
     kept = task.config.adjust(finding, task.file)
-    return FileResult(task.file, [kept] if kept else [], config=task.config)
+    return FileResult(task.file, [kept] if kept else [], fail_on=task.config.fail_on)
 
 
 def _read(task: _Task) -> bytes | FileResult:
@@ -109,7 +123,9 @@ def _read(task: _Task) -> bytes | FileResult:
             return _unreadable(task, "not a regular file")
         if info.st_size > task.config.max_size:
             # Never read a huge file only to refuse it.
-            return FileResult(task.file, _too_large(task, info.st_size), config=task.config)
+            return FileResult(
+                task.file, _too_large(task, info.st_size), fail_on=task.config.fail_on
+            )
         with task.path.open("rb") as f:
             return f.read(task.config.max_size + 1)
     except OSError as exc:
@@ -142,16 +158,16 @@ def _run(task: _Task) -> FileResult:
         return FileResult(
             task.file,
             check(data, file=task.file, config=task.config, url=task.url),
-            config=task.config,
+            fail_on=task.config.fail_on,
         )
     bom = data.startswith(codecs.BOM_UTF8)
     try:
         text = data[3:].decode() if bom else data.decode()
     except UnicodeDecodeError:  # only UTF-8 files are rewritten
         findings = check(data, file=task.file, config=task.config, url=task.url)
-        return FileResult(task.file, findings, config=task.config)
+        return FileResult(task.file, findings, fail_on=task.config.fail_on)
     fixed, findings, count = _fix_text(text, task)
-    result = FileResult(task.file, findings, count, config=task.config)
+    result = FileResult(task.file, findings, count, fail_on=task.config.fail_on)
     if fixed == text:
         return result
     if task.diff:
@@ -258,6 +274,8 @@ def lint_paths(
     ``use_config`` is false), with ``overrides`` (LintConfig field names) applied.
     """
     tasks: list[_Task] = []
+    configs: list[LintConfig] = []
+    config_ids: dict[int, int] = {}
     for name, path, chosen in discover(
         paths,
         config=config,
@@ -269,7 +287,12 @@ def lint_paths(
         if path is None:
             data = stdin if stdin is not None else sys.stdin.buffer.read()
         file_url = url or chosen.url_for(name)
-        tasks.append(_Task(name, path, data, chosen, file_url, fix, diff))
+        config_id = config_ids.get(id(chosen))
+        if config_id is None:
+            config_id = config_ids[id(chosen)] = len(configs)
+            configs.append(chosen)
+        tasks.append(_Task(name, path, data, config_id, file_url, fix, diff))
+    _CONFIGS[:] = configs
     workers = jobs or _cores()
     if workers <= 1 or len(tasks) < _PARALLEL_FROM:
         return [_run(t) for t in tasks]
@@ -278,7 +301,9 @@ def lint_paths(
 
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     chunk = max(1, min(256, len(tasks) // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(configs,)
+    ) as pool:
         return list(pool.map(_run, tasks, chunksize=chunk))
 
 
