@@ -41,11 +41,21 @@ from rcml._ast import VideoLayout as VideoLayout
 from rcml._ast import VideoMode as VideoMode
 from rcml._ast import VideoResolution as VideoResolution
 from rcml._ast import Voice as Voice
+from rcml._builder import ClientBuilder as ClientBuilder
+from rcml._builder import ConferenceBuilder as ConferenceBuilder
+from rcml._builder import DialBuilder as DialBuilder
+from rcml._builder import GatherBuilder as GatherBuilder
+from rcml._builder import ReferBuilder as ReferBuilder
+from rcml._builder import Response as Response
+from rcml._builder import SipBuilder as SipBuilder
+from rcml._builder import UriBuilder as UriBuilder
+from rcml._exceptions import BuildError as BuildError
 from rcml._exceptions import DialectError as DialectError
 from rcml._exceptions import DocumentError as DocumentError
 from rcml._exceptions import DocumentTooLargeError as DocumentTooLargeError
 from rcml._exceptions import MalformedDocumentError as MalformedDocumentError
 from rcml._exceptions import RCMLError as RCMLError
+from rcml._exceptions import RenderError as RenderError
 from rcml._exceptions import SchemaError as SchemaError
 from rcml._exceptions import SerializeError as SerializeError
 from rcml._exceptions import Violation as Violation
@@ -58,6 +68,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
+    "BuildError",
     "CallEvent",
     "Client",
     "Conference",
@@ -89,6 +100,7 @@ __all__ = [
     "Redirect",
     "Refer",
     "Reject",
+    "RenderError",
     "RejectReason",
     "Resume",
     "Say",
@@ -108,4 +120,13 @@ __all__ = [
     "dumps",
     "parse",
     "schema_path",
+    # The builder: Response and what its container methods return.
+    "Response",
+    "GatherBuilder",
+    "DialBuilder",
+    "ClientBuilder",
+    "SipBuilder",
+    "UriBuilder",
+    "ConferenceBuilder",
+    "ReferBuilder",
 ]
