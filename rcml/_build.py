@@ -151,9 +151,11 @@ def _hints_check(tag: str, name: str) -> Check:
             _bad(tag, name, value, allowed)
         phrases = tuple(value)
         for p in phrases:
-            if not isinstance(p, str) or not p or "," in p or p.strip(_JAVA_TRIM) != p:
+            if not isinstance(p, str):
                 _bad(tag, name, value, allowed)
             _xml_chars(p, tag, name)
+            if not p or "," in p or p.strip(_JAVA_TRIM) != p:
+                _bad(tag, name, value, allowed)
         return phrases
 
     return check
@@ -241,8 +243,8 @@ class Rules:
     def values(self, text: object, args: tuple[object, ...]) -> dict[str, Any]:
         """The AST field values for ``text`` and the attribute arguments, checked."""
         values = self.defaults.copy()
-        if text is not None:
-            values[self.text] = self.text_check(text)  # type: ignore[index]
+        if self.text is not None:
+            values[self.text] = self.text_check(text)
         for name, check, value in zip(self.names, self.checks, args, strict=True):
             if value is not None:
                 values[name] = check(value)
@@ -255,7 +257,7 @@ class Rules:
 
     def check_required(self, values: Mapping[str, Any]) -> None:
         for name in self.required:
-            if values[name] is None:
+            if values.get(name, 0) is None:
                 raise BuildError(
                     f"{self.tag} needs {name}=",
                     element=self.tag,
