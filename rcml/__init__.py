@@ -60,6 +60,10 @@ from rcml._exceptions import SchemaError as SchemaError
 from rcml._exceptions import SerializeError as SerializeError
 from rcml._exceptions import Violation as Violation
 from rcml._parse import parse as parse
+from rcml._request import CallDirection as CallDirection
+from rcml._request import CallRequest as CallRequest
+from rcml._request import CallStatus as CallStatus
+from rcml._request import DialCallStatus as DialCallStatus
 from rcml._schema import schema_path as schema_path
 from rcml._serialize import dumps as dumps
 from rcml._source import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
@@ -129,4 +133,9 @@ __all__ = [
     "UriBuilder",
     "ConferenceBuilder",
     "ReferBuilder",
+    # What RestComm sends with each request.
+    "CallRequest",
+    "CallStatus",
+    "CallDirection",
+    "DialCallStatus",
 ]
