@@ -215,10 +215,17 @@ def _render(template: jinja2.Template, context: Mapping[str, Any], source: str |
         # What Template.render does, minus its traceback rewriting: the frames of the
         # template code are what tell us the line.
         output = "".join(template.root_render_func(template.new_context(dict(context))))
-    except (BuildError, jinja2.TemplateError) as exc:
+    except Exception as exc:
+        # Whatever stopped the template (a value the macros refused, an undefined name, an
+        # exception in code it called) is reported at its line in the template.
         where, line = _template_line(exc.__traceback__, name)
-        message = exc.message if isinstance(exc, jinja2.TemplateError) else str(exc)
-        raise RenderError(message or type(exc).__name__, template=where, line=line) from exc
+        if isinstance(exc, jinja2.TemplateError):
+            message = exc.message or type(exc).__name__
+        elif isinstance(exc, BuildError):
+            message = str(exc)
+        else:
+            message = f"{type(exc).__name__}: {exc}"
+        raise RenderError(message, template=where, line=line) from exc
     # XML allows nothing before its declaration; the template's own first lines may.
     output = output.lstrip(" \t\r\n")
     try:
