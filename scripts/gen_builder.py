@@ -166,21 +166,14 @@ def _macro(tag: str) -> str:
     if rules.text is not None and tag in OPTIONAL_TEXT:
         params = [f'{rules.text}=""']
     params += [f"{name}=none" for name in rules.names]
+    args = "".join(f"{name}, " for name in rules.names)
+    args = f"({args[:-2]},)" if len(rules.names) == 1 else f"({args[:-2]})"
+    start = f'_rcml.start("{tag}", kwargs, varargs, {args})'
     lines = [f"{{% macro {method_name(tag)}({', '.join(params)}) -%}}"]
-    lines.append(f'  {{{{- _rcml.enter("{tag}", kwargs, varargs) -}}}}')
-    for name in rules.required:
-        lines.append(
-            f'  {{%- if {name} is none %}}{{{{ _rcml.missing("{tag}", "{name}") }}}}{{% endif %}}'
-        )
     if tag == _ast.Document.TAG:
-        lines.append('  <?xml version="1.0" encoding="UTF-8"?><Response')
+        lines.append(f'  <?xml version="1.0" encoding="UTF-8"?><Response{{{{ {start} }}}}')
     else:
-        lines.append(f"  <{tag}")
-    for attr in rules.spec.attributes:
-        value = f'_rcml.attr("{tag}", "{attr.name}", {attr.name})'
-        lines.append(
-            f'  {{%- if {attr.name} is not none %}} {attr.xml}="{{{{ {value} }}}}"{{% endif %}}'
-        )
+        lines.append(f"  <{tag}{{{{ {start} }}}}")
     parts = []
     if rules.text is not None:
         lines.append(f'  {{%- set text_ = _rcml.text("{tag}", {rules.text}) %}}')
@@ -208,8 +201,8 @@ def macros() -> str:
 
             One macro per element, named like its builder method (v.say, v.gather, ...) with
             the builder's keyword arguments. Each writes the element exactly as rcml.dumps
-            does, after checking its arguments as the builder does; containers take their
-            children from a call block:
+            does; _rcml.start() checks the arguments as the builder does and writes the
+            attributes. Containers take their children from a call block:
 
                 {% call v.response() %}
                   {% call v.gather(num_digits=1) %}{{ v.say("Hi") }}{% endcall %}
