@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import flask
 from starlette.applications import Starlette
@@ -117,3 +118,17 @@ def test_the_integrations_package_imports_no_framework() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=60)  # fmt: skip
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_the_readme_flask_handler_serves_valid_rcml() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    code = readme.split("## Build RCML", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, object] = {"__name__": "readme"}
+    exec(compile(code, "README.md", "exec"), namespace)
+    app = namespace["app"]
+    assert isinstance(app, flask.Flask)
+    response = app.test_client().post("/ivr/main", data={"From": "+15551230000"})
+    assert response.content_type == CONTENT_TYPE
+    gather, redirect = rcml.parse(response.data).verbs
+    assert isinstance(gather, rcml.Gather) and gather.num_digits == 1
+    assert redirect == rcml.Redirect("/ivr/main")
