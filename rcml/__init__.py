@@ -41,11 +41,21 @@ from rcml._ast import VideoLayout as VideoLayout
 from rcml._ast import VideoMode as VideoMode
 from rcml._ast import VideoResolution as VideoResolution
 from rcml._ast import Voice as Voice
+from rcml._builder import ClientBuilder as ClientBuilder
+from rcml._builder import ConferenceBuilder as ConferenceBuilder
+from rcml._builder import DialBuilder as DialBuilder
+from rcml._builder import GatherBuilder as GatherBuilder
+from rcml._builder import ReferBuilder as ReferBuilder
+from rcml._builder import Response as Response
+from rcml._builder import SipBuilder as SipBuilder
+from rcml._builder import UriBuilder as UriBuilder
+from rcml._exceptions import BuildError as BuildError
 from rcml._exceptions import DialectError as DialectError
 from rcml._exceptions import DocumentError as DocumentError
 from rcml._exceptions import DocumentTooLargeError as DocumentTooLargeError
 from rcml._exceptions import MalformedDocumentError as MalformedDocumentError
 from rcml._exceptions import RCMLError as RCMLError
+from rcml._exceptions import RenderError as RenderError
 from rcml._exceptions import SchemaError as SchemaError
 from rcml._exceptions import SerializeError as SerializeError
 from rcml._exceptions import Violation as Violation
@@ -62,6 +72,10 @@ from rcml._lint import apply_fixes as apply_fixes
 from rcml._lint import lint_paths as lint_paths
 from rcml._lint import lint_source as lint
 from rcml._parse import parse as parse
+from rcml._request import CallDirection as CallDirection
+from rcml._request import CallRequest as CallRequest
+from rcml._request import CallStatus as CallStatus
+from rcml._request import DialCallStatus as DialCallStatus
 from rcml._schema import schema_path as schema_path
 from rcml._serialize import dumps as dumps
 from rcml._source import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
@@ -82,6 +96,7 @@ __all__ = [
     "apply_fixes",
     "lint",
     "lint_paths",
+    "BuildError",
     "CallEvent",
     "Client",
     "Conference",
@@ -113,6 +128,7 @@ __all__ = [
     "Redirect",
     "Refer",
     "Reject",
+    "RenderError",
     "RejectReason",
     "Resume",
     "Say",
@@ -132,4 +148,18 @@ __all__ = [
     "dumps",
     "parse",
     "schema_path",
+    # The builder: Response and what its container methods return.
+    "Response",
+    "GatherBuilder",
+    "DialBuilder",
+    "ClientBuilder",
+    "SipBuilder",
+    "UriBuilder",
+    "ConferenceBuilder",
+    "ReferBuilder",
+    # What RestComm sends with each request.
+    "CallRequest",
+    "CallStatus",
+    "CallDirection",
+    "DialCallStatus",
 ]

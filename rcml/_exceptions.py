@@ -8,6 +8,8 @@ The hierarchy::
     │   ├── DocumentTooLargeError    over the size limit
     │   └── SchemaError              well-formed but invalid; carries .violations
     ├── SerializeError (ValueError)  an AST that XML cannot carry (NUL, ...)
+    ├── BuildError (ValueError, TypeError)  the builder refused a value, a name or a nesting
+    ├── RenderError (ValueError)     a template rendered something that is not valid RCML
     └── DialectError (LookupError)   no such dialect
 
 Errors carry the line and column (1-based) where they are known.
@@ -19,11 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "BuildError",
     "DialectError",
     "DocumentError",
     "DocumentTooLargeError",
     "MalformedDocumentError",
     "RCMLError",
+    "RenderError",
     "SchemaError",
     "SerializeError",
     "Violation",
@@ -107,6 +111,60 @@ class SchemaError(DocumentError):
 
 class SerializeError(RCMLError, ValueError):
     """An AST holds something XML cannot carry."""
+
+
+class BuildError(RCMLError, ValueError, TypeError):
+    """The builder (or a template macro) refused something the schema does not allow.
+
+    A ``ValueError`` for a value out of range or not in an enumeration, and a ``TypeError``
+    for a wrong type, an unknown attribute or a child the element cannot hold: callers
+    catch whichever they think of.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        element: str = "",
+        attribute: str = "",
+        value: object = None,
+        allowed: str = "",
+    ) -> None:
+        #: The element being built, such as ``Gather``.
+        self.element = element
+        #: The attribute, as its Python keyword (``num_digits``), or ``""``.
+        self.attribute = attribute
+        #: The refused value.
+        self.value = value
+        #: What would have been accepted, in words.
+        self.allowed = allowed
+        super().__init__(message)
+
+
+class RenderError(RCMLError, ValueError):
+    """A template rendered something that is not valid RCML, or could not render.
+
+    ``template`` and ``line`` say where in the template (``line`` is 0 when unknown);
+    ``violations`` lists the schema violations of the rendered output, if that is what failed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        template: str,
+        line: int = 0,
+        violations: Sequence[Violation] = (),
+        output: str | None = None,
+    ) -> None:
+        self.message = message
+        self.template = template
+        self.line = line
+        self.violations = tuple(violations)
+        #: The rendered text, when rendering got that far.
+        self.output = output
+        where = f"{template}:{line}" if line else template
+        super().__init__(f"{where}: {message}")
 
 
 class DialectError(RCMLError, LookupError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import rcml
@@ -11,7 +12,9 @@ import rcml
 
 def test_all_lists_exactly_the_public_names() -> None:
     public = {name for name in dir(rcml) if not name.startswith("_")}
-    modules = {"annotations"} | {n for n in public if n.startswith("_")}
+    # Public subpackages (rcml.templates, rcml.integrations) are imported on demand, so
+    # that `import rcml` needs neither Jinja nor a web framework; __all__ leaves them out.
+    modules = {n for n in public if isinstance(getattr(rcml, n), types.ModuleType)}
     assert set(rcml.__all__) == public - modules - {"annotations"}
 
 

@@ -1,0 +1,4 @@
+"""An IVR app server for RestComm, written twice: with the builder and with templates.
+
+See README.md in this directory.
+"""
