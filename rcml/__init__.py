@@ -1,84 +1,93 @@
-"""rcml: parse, validate, build, lint and rehearse RCML call-control documents."""
+"""rcml: parse, validate, build, lint and rehearse RCML call-control documents.
+
+Every public name is importable from here. They are loaded on first use (PEP 562), so
+that ``rcml lint one.xml`` does not pay for the builder, nor ``Response()`` for the
+linter.
+"""
 
 from __future__ import annotations
 
-from rcml._ast import CallEvent as CallEvent
-from rcml._ast import Client as Client
-from rcml._ast import Conference as Conference
-from rcml._ast import Dial as Dial
-from rcml._ast import Document as Document
-from rcml._ast import Email as Email
-from rcml._ast import Fax as Fax
-from rcml._ast import Gather as Gather
-from rcml._ast import GatherInput as GatherInput
-from rcml._ast import Hangup as Hangup
-from rcml._ast import Hold as Hold
-from rcml._ast import Message as Message
-from rcml._ast import Method as Method
-from rcml._ast import Node as Node
-from rcml._ast import Noun as Noun
-from rcml._ast import Number as Number
-from rcml._ast import ParseWarning as ParseWarning
-from rcml._ast import Pause as Pause
-from rcml._ast import Play as Play
-from rcml._ast import Profile as Profile
-from rcml._ast import Prompt as Prompt
-from rcml._ast import Record as Record
-from rcml._ast import RecordMedia as RecordMedia
-from rcml._ast import Redirect as Redirect
-from rcml._ast import Refer as Refer
-from rcml._ast import Reject as Reject
-from rcml._ast import RejectReason as RejectReason
-from rcml._ast import Resume as Resume
-from rcml._ast import Say as Say
-from rcml._ast import Sip as Sip
-from rcml._ast import Sms as Sms
-from rcml._ast import SourcePos as SourcePos
-from rcml._ast import Uri as Uri
-from rcml._ast import Verb as Verb
-from rcml._ast import Video as Video
-from rcml._ast import VideoLayout as VideoLayout
-from rcml._ast import VideoMode as VideoMode
-from rcml._ast import VideoResolution as VideoResolution
-from rcml._ast import Voice as Voice
-from rcml._builder import ClientBuilder as ClientBuilder
-from rcml._builder import ConferenceBuilder as ConferenceBuilder
-from rcml._builder import DialBuilder as DialBuilder
-from rcml._builder import GatherBuilder as GatherBuilder
-from rcml._builder import ReferBuilder as ReferBuilder
-from rcml._builder import Response as Response
-from rcml._builder import SipBuilder as SipBuilder
-from rcml._builder import UriBuilder as UriBuilder
-from rcml._exceptions import BuildError as BuildError
-from rcml._exceptions import DialectError as DialectError
-from rcml._exceptions import DocumentError as DocumentError
-from rcml._exceptions import DocumentTooLargeError as DocumentTooLargeError
-from rcml._exceptions import MalformedDocumentError as MalformedDocumentError
-from rcml._exceptions import RCMLError as RCMLError
-from rcml._exceptions import RenderError as RenderError
-from rcml._exceptions import SchemaError as SchemaError
-from rcml._exceptions import SerializeError as SerializeError
-from rcml._exceptions import Violation as Violation
-from rcml._lint import RULES as LINT_RULES
-from rcml._lint import Edit as Edit
-from rcml._lint import FileResult as FileResult
-from rcml._lint import Finding as Finding
-from rcml._lint import Fix as Fix
-from rcml._lint import LintConfig as LintConfig
-from rcml._lint import LintConfigError as LintConfigError
-from rcml._lint import Rule as Rule
-from rcml._lint import Severity as Severity
-from rcml._lint import apply_fixes as apply_fixes
-from rcml._lint import lint_paths as lint_paths
-from rcml._lint import lint_source as lint
-from rcml._parse import parse as parse
-from rcml._request import CallDirection as CallDirection
-from rcml._request import CallRequest as CallRequest
-from rcml._request import CallStatus as CallStatus
-from rcml._request import DialCallStatus as DialCallStatus
-from rcml._schema import schema_path as schema_path
-from rcml._serialize import dumps as dumps
-from rcml._source import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from rcml._ast import CallEvent as CallEvent
+    from rcml._ast import Client as Client
+    from rcml._ast import Conference as Conference
+    from rcml._ast import Dial as Dial
+    from rcml._ast import Document as Document
+    from rcml._ast import Email as Email
+    from rcml._ast import Fax as Fax
+    from rcml._ast import Gather as Gather
+    from rcml._ast import GatherInput as GatherInput
+    from rcml._ast import Hangup as Hangup
+    from rcml._ast import Hold as Hold
+    from rcml._ast import Message as Message
+    from rcml._ast import Method as Method
+    from rcml._ast import Node as Node
+    from rcml._ast import Noun as Noun
+    from rcml._ast import Number as Number
+    from rcml._ast import ParseWarning as ParseWarning
+    from rcml._ast import Pause as Pause
+    from rcml._ast import Play as Play
+    from rcml._ast import Profile as Profile
+    from rcml._ast import Prompt as Prompt
+    from rcml._ast import Record as Record
+    from rcml._ast import RecordMedia as RecordMedia
+    from rcml._ast import Redirect as Redirect
+    from rcml._ast import Refer as Refer
+    from rcml._ast import Reject as Reject
+    from rcml._ast import RejectReason as RejectReason
+    from rcml._ast import Resume as Resume
+    from rcml._ast import Say as Say
+    from rcml._ast import Sip as Sip
+    from rcml._ast import Sms as Sms
+    from rcml._ast import SourcePos as SourcePos
+    from rcml._ast import Uri as Uri
+    from rcml._ast import Verb as Verb
+    from rcml._ast import Video as Video
+    from rcml._ast import VideoLayout as VideoLayout
+    from rcml._ast import VideoMode as VideoMode
+    from rcml._ast import VideoResolution as VideoResolution
+    from rcml._ast import Voice as Voice
+    from rcml._builder import ClientBuilder as ClientBuilder
+    from rcml._builder import ConferenceBuilder as ConferenceBuilder
+    from rcml._builder import DialBuilder as DialBuilder
+    from rcml._builder import GatherBuilder as GatherBuilder
+    from rcml._builder import ReferBuilder as ReferBuilder
+    from rcml._builder import Response as Response
+    from rcml._builder import SipBuilder as SipBuilder
+    from rcml._builder import UriBuilder as UriBuilder
+    from rcml._exceptions import BuildError as BuildError
+    from rcml._exceptions import DialectError as DialectError
+    from rcml._exceptions import DocumentError as DocumentError
+    from rcml._exceptions import DocumentTooLargeError as DocumentTooLargeError
+    from rcml._exceptions import MalformedDocumentError as MalformedDocumentError
+    from rcml._exceptions import RCMLError as RCMLError
+    from rcml._exceptions import RenderError as RenderError
+    from rcml._exceptions import SchemaError as SchemaError
+    from rcml._exceptions import SerializeError as SerializeError
+    from rcml._exceptions import Violation as Violation
+    from rcml._lint import RULES as LINT_RULES
+    from rcml._lint import Edit as Edit
+    from rcml._lint import FileResult as FileResult
+    from rcml._lint import Finding as Finding
+    from rcml._lint import Fix as Fix
+    from rcml._lint import LintConfig as LintConfig
+    from rcml._lint import LintConfigError as LintConfigError
+    from rcml._lint import Rule as Rule
+    from rcml._lint import Severity as Severity
+    from rcml._lint import apply_fixes as apply_fixes
+    from rcml._lint import lint_paths as lint_paths
+    from rcml._lint import lint_source as lint
+    from rcml._parse import parse as parse
+    from rcml._request import CallDirection as CallDirection
+    from rcml._request import CallRequest as CallRequest
+    from rcml._request import CallStatus as CallStatus
+    from rcml._request import DialCallStatus as DialCallStatus
+    from rcml._schema import schema_path as schema_path
+    from rcml._serialize import dumps as dumps
+    from rcml._source import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
 
 __version__ = "0.1.0"
 
@@ -163,3 +172,98 @@ __all__ = [
     "CallDirection",
     "DialCallStatus",
 ]
+
+# Public name -> (module, attribute).
+_LAZY: dict[str, tuple[str, str]] = {
+    "CallEvent": ("rcml._ast", "CallEvent"),
+    "Client": ("rcml._ast", "Client"),
+    "Conference": ("rcml._ast", "Conference"),
+    "Dial": ("rcml._ast", "Dial"),
+    "Document": ("rcml._ast", "Document"),
+    "Email": ("rcml._ast", "Email"),
+    "Fax": ("rcml._ast", "Fax"),
+    "Gather": ("rcml._ast", "Gather"),
+    "GatherInput": ("rcml._ast", "GatherInput"),
+    "Hangup": ("rcml._ast", "Hangup"),
+    "Hold": ("rcml._ast", "Hold"),
+    "Message": ("rcml._ast", "Message"),
+    "Method": ("rcml._ast", "Method"),
+    "Node": ("rcml._ast", "Node"),
+    "Noun": ("rcml._ast", "Noun"),
+    "Number": ("rcml._ast", "Number"),
+    "ParseWarning": ("rcml._ast", "ParseWarning"),
+    "Pause": ("rcml._ast", "Pause"),
+    "Play": ("rcml._ast", "Play"),
+    "Profile": ("rcml._ast", "Profile"),
+    "Prompt": ("rcml._ast", "Prompt"),
+    "Record": ("rcml._ast", "Record"),
+    "RecordMedia": ("rcml._ast", "RecordMedia"),
+    "Redirect": ("rcml._ast", "Redirect"),
+    "Refer": ("rcml._ast", "Refer"),
+    "Reject": ("rcml._ast", "Reject"),
+    "RejectReason": ("rcml._ast", "RejectReason"),
+    "Resume": ("rcml._ast", "Resume"),
+    "Say": ("rcml._ast", "Say"),
+    "Sip": ("rcml._ast", "Sip"),
+    "Sms": ("rcml._ast", "Sms"),
+    "SourcePos": ("rcml._ast", "SourcePos"),
+    "Uri": ("rcml._ast", "Uri"),
+    "Verb": ("rcml._ast", "Verb"),
+    "Video": ("rcml._ast", "Video"),
+    "VideoLayout": ("rcml._ast", "VideoLayout"),
+    "VideoMode": ("rcml._ast", "VideoMode"),
+    "VideoResolution": ("rcml._ast", "VideoResolution"),
+    "Voice": ("rcml._ast", "Voice"),
+    "ClientBuilder": ("rcml._builder", "ClientBuilder"),
+    "ConferenceBuilder": ("rcml._builder", "ConferenceBuilder"),
+    "DialBuilder": ("rcml._builder", "DialBuilder"),
+    "GatherBuilder": ("rcml._builder", "GatherBuilder"),
+    "ReferBuilder": ("rcml._builder", "ReferBuilder"),
+    "Response": ("rcml._builder", "Response"),
+    "SipBuilder": ("rcml._builder", "SipBuilder"),
+    "UriBuilder": ("rcml._builder", "UriBuilder"),
+    "BuildError": ("rcml._exceptions", "BuildError"),
+    "DialectError": ("rcml._exceptions", "DialectError"),
+    "DocumentError": ("rcml._exceptions", "DocumentError"),
+    "DocumentTooLargeError": ("rcml._exceptions", "DocumentTooLargeError"),
+    "MalformedDocumentError": ("rcml._exceptions", "MalformedDocumentError"),
+    "RCMLError": ("rcml._exceptions", "RCMLError"),
+    "RenderError": ("rcml._exceptions", "RenderError"),
+    "SchemaError": ("rcml._exceptions", "SchemaError"),
+    "SerializeError": ("rcml._exceptions", "SerializeError"),
+    "Violation": ("rcml._exceptions", "Violation"),
+    "LINT_RULES": ("rcml._lint", "RULES"),
+    "Edit": ("rcml._lint", "Edit"),
+    "FileResult": ("rcml._lint", "FileResult"),
+    "Finding": ("rcml._lint", "Finding"),
+    "Fix": ("rcml._lint", "Fix"),
+    "LintConfig": ("rcml._lint", "LintConfig"),
+    "LintConfigError": ("rcml._lint", "LintConfigError"),
+    "Rule": ("rcml._lint", "Rule"),
+    "Severity": ("rcml._lint", "Severity"),
+    "apply_fixes": ("rcml._lint", "apply_fixes"),
+    "lint_paths": ("rcml._lint", "lint_paths"),
+    "lint": ("rcml._lint", "lint_source"),
+    "parse": ("rcml._parse", "parse"),
+    "CallDirection": ("rcml._request", "CallDirection"),
+    "CallRequest": ("rcml._request", "CallRequest"),
+    "CallStatus": ("rcml._request", "CallStatus"),
+    "DialCallStatus": ("rcml._request", "DialCallStatus"),
+    "schema_path": ("rcml._schema", "schema_path"),
+    "dumps": ("rcml._serialize", "dumps"),
+    "DEFAULT_MAX_SIZE": ("rcml._source", "DEFAULT_MAX_SIZE"),
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'rcml' has no attribute {name!r}") from None
+    value = getattr(_importlib.import_module(module), attribute)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
