@@ -154,6 +154,32 @@ def _chunks(element: etree._Element) -> list[str]:
 
 # ---------------------------------------------------------------------------- strict
 
+class _Converted(dict[str, Any]):
+    """An attribute's strict converter behind a dict of its results, by value as written.
+
+    Documents repeat a few values ("true", "POST", "5", "man"); ``memo[value]`` is a dict
+    lookup where a converter is a Python call or more. Sharing a result between nodes is
+    safe: the strict converters are pure and return immutable values (int, bool, enum
+    members, tuples of those or of str). At most _MEMO_SIZE short values are kept.
+    """
+
+    __slots__ = ("_convert",)
+
+    def __init__(self, convert: Callable[[str], Any]) -> None:
+        super().__init__()
+        self._convert = convert
+
+    def __missing__(self, value: str) -> Any:
+        converted = self._convert(value)
+        if len(value) <= _MEMO_LENGTH and len(self) < _MEMO_SIZE:
+            self[value] = converted
+        return converted
+
+
+_MEMO_SIZE = 256
+_MEMO_LENGTH = 64
+
+
 # Per tag: (class, defaults, text field, {xml name: (field, converter)}, child field,
 # whether that field holds many children).
 # Flat tuples and dicts: this is the hot path of parse().
@@ -161,7 +187,7 @@ _Table = tuple[
     type[_ast.Node],
     dict[str, Any],
     str | None,
-    dict[str, tuple[str, Callable[[str], Any] | None]],
+    dict[str, tuple[str, _Converted | None]],
     str | None,
     bool,
 ]
@@ -182,9 +208,9 @@ def _table(spec: NodeSpec) -> _Table:
         spec.cls,
         defaults,
         spec.text,
-        # None for the kinds kept as written: one call saved per attribute.
+        # None for the kinds kept as written: no lookup at all.
         {
-            a.xml: (a.name, None if a.kind in _AS_WRITTEN else a.convert.strict)
+            a.xml: (a.name, None if a.kind in _AS_WRITTEN else _Converted(a.convert.strict))
             for a in spec.attributes
         },
         slot,
@@ -231,8 +257,8 @@ def _strict_node(
     values = defaults.copy()
     values["_at"] = (locator, take())
     for name, value in element.items():
-        field_name, convert = attributes[name]
-        values[field_name] = value if convert is None else convert(value)
+        field_name, converted = attributes[name]
+        values[field_name] = value if converted is None else converted[value]
     if not len(element):
         if text_field is not None:
             text = element.text
