@@ -19,6 +19,7 @@ from lxml import etree
 
 from rcml import _ast
 from rcml._exceptions import DialectError, MalformedDocumentError, SchemaError
+from rcml._schema import load_validator
 from rcml._source import (
     DEFAULT_MAX_SIZE,
     JAVA_TRIM,
@@ -230,8 +231,6 @@ _set_dict = object.__setattr__
 
 def _parse_strict(text: str, utf8: bytes | None, url: str | None) -> _ast.Document:
     root = _load(text, utf8)
-    from rcml._schema import load_validator
-
     validator = load_validator()
     if not validator.validate(root):
         from rcml._violations import violations
