@@ -224,9 +224,11 @@ _TABLES: dict[str, _Table] = {tag: _table(spec) for tag, spec in _SPECS.items()}
 _TABLE_OF: dict[Any, _Table] = _TABLES
 # A frozen dataclass __init__ calls object.__setattr__ once per field; installing the
 # complete instance dict in one step is five times cheaper. The values dict starts as a
-# copy of the table's defaults and becomes the instance dict.
+# copy of the table's defaults and becomes the instance dict. The setter of the
+# ``__dict__`` descriptor the AST classes inherit from Node (they have no __slots__)
+# skips object.__setattr__'s attribute lookup.
 _new = object.__new__
-_set_dict = object.__setattr__
+_set_dict = _ast.Node.__dict__["__dict__"].__set__
 
 
 def _parse_strict(text: str, utf8: bytes | None, url: str | None) -> _ast.Document:
@@ -285,7 +287,7 @@ def _strict_node(
             assert slot is not None  # the schema admits children only where there is one
             values[slot] = tuple(nodes) if many else nodes[-1]
     node: _ast.Node = _new(cls)
-    _set_dict(node, "__dict__", values)
+    _set_dict(node, values)
     return node
 
 
