@@ -19,6 +19,7 @@ from lxml import etree
 
 from rcml import _ast
 from rcml._exceptions import DialectError, MalformedDocumentError, SchemaError
+from rcml._schema import load_validator
 from rcml._source import (
     DEFAULT_MAX_SIZE,
     JAVA_TRIM,
@@ -154,85 +155,154 @@ def _chunks(element: etree._Element) -> list[str]:
 
 # ---------------------------------------------------------------------------- strict
 
-# Per tag: (make, defaults, text field, {xml name: (field, converter)},
-# {child tag: (field, many)}).
+
+class _Converted(dict[str, Any]):
+    """An attribute's strict converter behind a dict of its results, by value as written.
+
+    Documents repeat a few values ("true", "POST", "5", "man"); ``memo[value]`` is a dict
+    lookup where a converter is a Python call or more. Sharing a result between nodes is
+    safe: the strict converters are pure and return immutable values (int, bool, enum
+    members, tuples of those or of str). At most _MEMO_SIZE short values are kept.
+    """
+
+    __slots__ = ("_convert",)
+
+    def __init__(self, convert: Callable[[str], Any]) -> None:
+        super().__init__()
+        self._convert = convert
+
+    def __missing__(self, value: str) -> Any:
+        converted = self._convert(value)
+        if len(value) <= _MEMO_LENGTH and len(self) < _MEMO_SIZE:
+            self[value] = converted
+        return converted
+
+
+_MEMO_SIZE = 256
+_MEMO_LENGTH = 64
+
+
+# Per tag: (class, defaults, text field, {xml name: (field, converter)}, child field,
+# whether that field holds many children).
 # Flat tuples and dicts: this is the hot path of parse().
 _Table = tuple[
-    Callable[[dict[str, Any]], _ast.Node],
+    type[_ast.Node],
     dict[str, Any],
     str | None,
-    dict[str, tuple[str, Callable[[str], Any] | None]],
-    dict[str, tuple[str, bool]],
+    dict[str, tuple[str, _Converted | None]],
+    str | None,
+    bool,
 ]
 _AS_WRITTEN = frozenset({"str", "url", "keys", "record-keys"})
-_TABLES: dict[str, _Table] = {
-    tag: (
-        spec.make,
-        # No "pos": the parser stores "_at" instead, resolved on demand (Node.__getattr__).
-        {k: v for k, v in spec.defaults.items() if k != "pos"},
+
+
+def _table(spec: NodeSpec) -> _Table:
+    # Every element has at most one child field (verbs, prompts, nouns, video, sip), and
+    # the schema admits only that field's tags: the builder needs no per-tag dispatch.
+    fields = {c.name: c.many for c in spec.children}
+    if len(fields) > 1:  # pragma: no cover - a guard for future elements
+        raise AssertionError(f"{spec.tag}: the strict builder expects one child field")
+    slot, many = next(iter(fields.items()), (None, False))
+    # No "pos": the parser stores "_at" instead, resolved on demand (Node.__getattr__).
+    # "_at" is in the defaults already so that setting it never grows the copied dict.
+    defaults = {k: v for k, v in spec.defaults.items() if k != "pos"} | {"_at": None}
+    return (
+        spec.cls,
+        defaults,
         spec.text,
-        # None for the kinds kept as written: one call saved per attribute.
+        # None for the kinds kept as written: no lookup at all.
         {
-            a.xml: (a.name, None if a.kind in _AS_WRITTEN else a.convert.strict)
+            a.xml: (a.name, None if a.kind in _AS_WRITTEN else _Converted(a.convert.strict))
             for a in spec.attributes
         },
-        {tag: (c.name, c.many) for tag, c in spec.child_by_tag.items()},
+        slot,
+        many,
     )
-    for tag, spec in _SPECS.items()
-}
+
+
+_TABLES: dict[str, _Table] = {tag: _table(spec) for tag, spec in _SPECS.items()}
+# Looked up by any lxml tag: a comment's or processing instruction's is a function.
+_TABLE_OF: dict[Any, _Table] = _TABLES
+# A frozen dataclass __init__ calls object.__setattr__ once per field; installing the
+# complete instance dict in one step is five times cheaper. The values dict starts as a
+# copy of the table's defaults and becomes the instance dict. The setter of the
+# ``__dict__`` descriptor the AST classes inherit from Node (they have no __slots__)
+# skips object.__setattr__'s attribute lookup.
+_new = object.__new__
+_set_dict = _ast.Node.__dict__["__dict__"].__set__
 
 
 def _parse_strict(text: str, utf8: bytes | None, url: str | None) -> _ast.Document:
     root = _load(text, utf8)
-    from rcml._schema import load_validator
-
     validator = load_validator()
     if not validator.validate(root):
         from rcml._violations import violations
 
         raise SchemaError(violations(validator, root, text))
-    locator = Locator(text)
-    document = _strict_node(root, "Response", locator, itertools.count().__next__)
-    assert isinstance(document, _ast.Document)
+    document = _build(root, Locator(text))
     if url is not None:
         document.__dict__["url"] = url  # just built, not yet shared: no copy needed
     return document
 
 
+def _build(root: etree._Element, locator: Locator) -> _ast.Document:
+    """The AST of a document the schema has accepted."""
+    document = _strict_node(root, _TABLES["Response"], locator, itertools.count().__next__)
+    assert isinstance(document, _ast.Document)
+    return document
+
+
 def _strict_node(
-    element: etree._Element, tag: str, locator: Locator, take: Callable[[], int]
+    element: etree._Element, table: _Table, locator: Locator, take: Callable[[], int]
 ) -> _ast.Node:
-    make, defaults, text_field, attributes, slots = _TABLES[tag]
+    cls, defaults, text_field, attributes, slot, many = table
     values = defaults.copy()
     values["_at"] = (locator, take())
     for name, value in element.items():
-        field_name, convert = attributes[name]
-        values[field_name] = value if convert is None else convert(value)
-    if not len(element):
-        if text_field is not None:
-            text = element.text
-            # isspace() is a fast first test; XML whitespace is narrower than Python's.
-            keep = text and (not text.isspace() or text.strip(XML_SPACE))
-            values[text_field] = text if keep else ""
-        return make(values)
-    chunks = [element.text]
-    many: dict[str, list[_ast.Node]] = {}
-    for child in element:
-        chunks.append(child.tail)
-        child_tag = child.tag
-        if not isinstance(child_tag, str):
-            continue  # comment or processing instruction
-        node = _strict_node(child, child_tag, locator, take)
-        slot, is_many = slots[child_tag]
-        if is_many:
-            many.setdefault(slot, []).append(node)
-        else:
-            values[slot] = node
-    for slot, nodes in many.items():
-        values[slot] = tuple(nodes)
-    if text_field is not None:
-        values[text_field] = "".join(c for c in chunks if c and c.strip(XML_SPACE))
-    return make(values)
+        field_name, converted = attributes[name]
+        values[field_name] = value if converted is None else converted[value]
+    if len(element):
+        # Comments and processing instructions have no table: their tag is not a str.
+        tables = _TABLE_OF.get
+        nodes: list[_ast.Node] = []
+        chunks = None if text_field is None else [element.text]
+        for child in element:
+            if chunks is not None:
+                chunks.append(child.tail)
+            child_table = tables(child.tag)
+            if child_table is None:
+                continue
+            if len(child):
+                nodes.append(_strict_node(child, child_table, locator, take))
+                continue
+            # Five elements in six are leaves: they are built here, without a call per
+            # leaf. The same steps as for ``element`` above and below.
+            child_cls, child_values, child_text_field, child_attributes, _, _ = child_table
+            child_values = child_values.copy()
+            child_values["_at"] = (locator, take())
+            for name, value in child.items():
+                field_name, converted = child_attributes[name]
+                child_values[field_name] = value if converted is None else converted[value]
+            if child_text_field is not None:
+                text = child.text
+                keep = text and (not text.isspace() or text.strip(XML_SPACE))
+                child_values[child_text_field] = text if keep else ""
+            node: _ast.Node = _new(child_cls)
+            _set_dict(node, child_values)
+            nodes.append(node)
+        if text_field is not None and chunks is not None:
+            values[text_field] = "".join(c for c in chunks if c and c.strip(XML_SPACE))
+        if nodes:
+            assert slot is not None  # the schema admits children only where there is one
+            values[slot] = tuple(nodes) if many else nodes[-1]
+    elif text_field is not None:
+        text = element.text
+        # isspace() is a fast first test; XML whitespace is narrower than Python's.
+        keep = text and (not text.isspace() or text.strip(XML_SPACE))
+        values[text_field] = text if keep else ""
+    node = _new(cls)
+    _set_dict(node, values)
+    return node
 
 
 # ---------------------------------------------------------------------------- lenient

@@ -32,7 +32,9 @@ JAVA_TRIM = "".join(map(chr, range(0x21)))
 #: Hosted platforms refuse RCML/TwiML bodies over 64 KiB (Twilio 11750).
 DEFAULT_MAX_SIZE = 64 * 1024
 
-_DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+# Searched for within the XML declaration, that is up to its first '>'.
+_DECLARED = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_BYTES_LIKE = (bytes, bytearray, memoryview)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -56,7 +58,7 @@ def decode(source: str | bytes, max_size: int) -> tuple[str, bytes | None]:
             if size > max_size:
                 raise DocumentTooLargeError(size, max_size)
         return source, None
-    if not isinstance(source, bytes | bytearray | memoryview):
+    if not isinstance(source, _BYTES_LIKE):
         raise TypeError(f"expected str or bytes, not {type(source).__name__}")
     data = bytes(source)
     if len(data) > max_size:
@@ -68,7 +70,8 @@ def decode(source: str | bytes, max_size: int) -> tuple[str, bytes | None]:
                 encoding = name
                 break
     elif data.startswith(b"<?xml"):
-        declared = _DECLARED.match(data)
+        end = data.find(b">")
+        declared = _DECLARED.search(data, 5, end if end >= 0 else len(data))
         if declared:
             encoding = declared.group(1).decode("ascii").lower().replace("_", "-")
     try:

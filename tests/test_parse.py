@@ -220,3 +220,17 @@ def test_positions_survive_copies_and_pickling() -> None:
         assert clone.verbs[0].pos == SourcePos(2, 3)
     assert document.verbs[0].effective().pos == SourcePos(2, 3)
     assert rcml.Hangup().pos is None
+
+
+def test_attribute_values_past_the_converter_memo_still_convert() -> None:
+    from rcml import _parse
+
+    # More distinct values than the memo keeps, and one too long to be kept at all.
+    lengths = range(1, _parse._MEMO_SIZE + 40)
+    body = "".join(f'<Pause length="{n}"/>' for n in lengths)
+    body += f'<Pause length="{"0" * 100}7"/>'
+    document = rcml.parse(f"<Response>{body}</Response>")
+    assert document.verbs == (*(Pause(length=n) for n in lengths), Pause(length=7))
+    memo = _parse._TABLES["Pause"][3]["length"][1]
+    assert memo is not None and len(memo) <= _parse._MEMO_SIZE
+    assert all(len(written) <= _parse._MEMO_LENGTH for written in memo)
