@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -131,6 +130,8 @@ def validate(paths: tuple[str, ...], fmt: str, lenient: bool, max_size: int, qui
         results.append({"file": name, "valid": valid, "problems": problems})
     invalid = sum(not r["valid"] for r in results)
     if fmt == "json":
+        import json
+
         click.echo(json.dumps(results, indent=2))
     else:
         for result in results:
@@ -188,6 +189,8 @@ def format_(path: str, pretty: bool, lenient: bool) -> None:
 def ast(path: str, lenient: bool) -> None:
     """Print the typed AST of a document as JSON (PATH or - for standard input)."""
     document = _parse_one(path, lenient)
+    import json
+
     click.echo(json.dumps(_to_json(document), indent=2, ensure_ascii=False))
 
 
@@ -218,6 +221,8 @@ def render(template: Path, context_file: Any, variables: tuple[str, ...]) -> Non
     context: dict[str, Any] = {}
     if context_file is not None:
         try:
+            import json
+
             context = json.load(context_file)
         except ValueError as exc:
             raise click.UsageError(f"--context: not JSON: {exc}") from None

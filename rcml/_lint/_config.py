@@ -24,7 +24,6 @@ import contextlib
 import dataclasses
 import fnmatch
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -218,6 +217,8 @@ def load_config(path: Path) -> LintConfig:
 
 
 def _read_table(path: Path) -> dict[str, Any] | None:
+    import tomllib  # only once a configuration file is found
+
     try:
         with path.open("rb") as f:
             data = tomllib.load(f)

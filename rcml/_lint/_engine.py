@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
 
 from rcml import _ast
 from rcml._exceptions import DocumentError, RCMLError, SchemaError, Violation
@@ -487,6 +486,8 @@ def _flow(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
 
 
 def _same_document(target: str, url: str) -> bool:
+    from urllib.parse import urldefrag, urljoin, urlsplit
+
     resolved, _ = urldefrag(urljoin(url, target.strip()))
     here, _ = urldefrag(url)
     a, b = urlsplit(resolved), urlsplit(here)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import PurePath
 from typing import Any
@@ -46,6 +45,8 @@ def summary(findings: Sequence[Finding]) -> dict[str, int]:
 
 
 def _json(findings: Sequence[Finding], files: int) -> str:
+    import json
+
     return (
         json.dumps(
             {
@@ -144,6 +145,8 @@ def _sarif(findings: Sequence[Finding], files: int) -> str:
             }
         ],
     }
+    import json
+
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
