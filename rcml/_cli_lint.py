@@ -10,7 +10,6 @@ import click
 from rcml._lint import (
     FORMATS,
     RULES,
-    LintConfig,
     LintConfigError,
     Severity,
     explain,
@@ -131,27 +130,18 @@ def lint(
         "include": include or None,
         "exclude": exclude or None,
     }
-    extra_ignore = _rule_list(ignore, "--ignore")
     try:
-        explicit = load_config(config_file) if config_file is not None else None
-        if explicit is not None or no_config:
-            base = explicit or LintConfig(root=Path.cwd())
-            if extra_ignore:
-                overrides["ignore"] = base.ignore | extra_ignore
-            results = lint_paths(
-                paths, config=base.override(**overrides), url=url, fix=fix, diff=diff, jobs=jobs
-            )
-        else:
-            results = lint_paths(
-                paths,
-                overrides=overrides,
-                url=url,
-                fix=fix,
-                diff=diff,
-                jobs=jobs,
-                use_config=True,
-                extra_ignore=extra_ignore or frozenset(),
-            )
+        results = lint_paths(
+            paths,
+            config=load_config(config_file) if config_file is not None else None,
+            use_config=not no_config,
+            overrides=overrides,
+            extra_ignore=_rule_list(ignore, "--ignore") or frozenset(),
+            url=url,
+            fix=fix,
+            diff=diff,
+            jobs=jobs,
+        )
     except LintConfigError as exc:
         click.echo(f"rcml lint: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -91,6 +91,23 @@ def decode(source: str | bytes, max_size: int) -> tuple[str, bytes | None]:
         ) from None
 
 
+# A whole start tag ('>' may appear inside quoted values): name, then its attributes.
+START_TAG = re.compile(r"""<([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
+_ATTRIBUTE = re.compile(r"""\s([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
+
+
+def attribute_spans(text: str, tag_offset: int) -> dict[str, tuple[int, int, int]]:
+    """Attributes of the start tag at ``tag_offset``: name -> (name start, value start,
+    value end), as offsets in ``text``."""
+    tag = START_TAG.match(text, tag_offset)
+    if tag is None:
+        return {}
+    return {
+        m.group(1): (m.start(1), m.start(2) + 1, m.end(2) - 1)
+        for m in _ATTRIBUTE.finditer(text, tag.start(2), tag.end(2))
+    }
+
+
 def refuse_doctype(text: str) -> None:
     """DTDs bring entity expansion and external fetches: RCML needs neither."""
     at = text.find("<!DOCTYPE")

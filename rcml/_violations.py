@@ -16,7 +16,7 @@ from lxml import etree
 
 from rcml._exceptions import Violation
 from rcml._schema import SchemaModel, schema_model
-from rcml._source import LineIndex, element_offsets
+from rcml._source import LineIndex, attribute_spans, element_offsets
 from rcml._spec import did_you_mean
 
 __all__ = ["violations"]
@@ -24,8 +24,6 @@ __all__ = ["violations"]
 _SUBJECT = re.compile(r"^Element '([^']+)'(?:, attribute '([^']+)')?: ")
 _VALUE = re.compile(r"[Tt]he value '(.*?)' (?:is|has)|^'(.*?)' is not a valid value", re.S)
 _MAX_ROUNDS = 20
-# A whole start tag; '>' may appear inside quoted attribute values.
-_START_TAG = re.compile(r"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
 _EXPECTED = re.compile(r"Expected is(?: one of)? \( ([^)]*) \)")
 
 
@@ -112,10 +110,8 @@ def _find(root: etree._Element, path: str | None) -> etree._Element | None:
 
 
 def _attribute_offset(text: str, start: int, name: str) -> int:
-    tag = _START_TAG.match(text, start)
-    end = tag.end() if tag else len(text)
-    match = re.compile(r"\s" + re.escape(name) + r"\s*=").search(text, start, end)
-    return match.start() + 1 if match else start
+    found = attribute_spans(text, start).get(name)
+    return found[0] if found else start
 
 
 def _explain(

@@ -15,16 +15,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rcml import _ast
-from rcml._exceptions import DocumentError, RCMLError, SchemaError, Violation
+from rcml._exceptions import (
+    DocumentError,
+    DocumentTooLargeError,
+    RCMLError,
+    SchemaError,
+    Violation,
+)
 from rcml._lint._config import LintConfig
 from rcml._lint._model import Edit, Finding, Fix, Severity
-from rcml._lint._rules import RULES, VALUE_RULES
+from rcml._lint._rules import RULES, VALUE_RULES, resolve
 from rcml._parse import _fix_ampersands, parse
 from rcml._schema import schema_model
-from rcml._source import LineIndex, decode
+from rcml._source import START_TAG, LineIndex, attribute_spans, decode
 from rcml._spec import spec_of
 
-__all__ = ["check"]
+__all__ = ["check", "single", "too_large"]
 
 _UNLIMITED = 1 << 62
 # Everything that may contain a '&' that is not markup: comments, CDATA, PIs.
@@ -116,20 +122,14 @@ def check(
 ) -> list[Finding]:
     """Every finding in one document, filtered by ``config`` and inline directives."""
     config = config or LintConfig()
-    size = len(source) if isinstance(source, bytes) else len(source.encode("utf-8", "replace"))
-    if size > config.max_size:
-        return _single(
-            file,
-            "document-too-large",
-            f"the document is {size} bytes, over the limit of {config.max_size} bytes",
-            config,
-        )
     try:
-        text, _ = decode(source, _UNLIMITED)
+        text, _ = decode(source, config.max_size)
+    except DocumentTooLargeError as exc:
+        return too_large(file, exc.size, config)
     except DocumentError as exc:
-        return _single(file, "parse-error", exc.message, config, exc.line, exc.column)
+        return single(file, "parse-error", exc.message, config, exc.line, exc.column)
     if not text.strip():
-        return _single(file, "empty-document", "the document is empty", config)
+        return single(file, "empty-document", "the document is empty", config)
 
     doc = _escape_ampersands(text, file, config, url)
     tree = _parse(doc)
@@ -140,15 +140,21 @@ def check(
     return _filter(doc)
 
 
-def _single(
+def single(
     file: str, rule_id: str, message: str, config: LintConfig, line: int = 1, column: int = 1
 ) -> list[Finding]:
+    """The one finding a file that cannot be parsed gets, if ``config`` wants it."""
     rule = RULES[rule_id]
     finding = Finding(
         rule_id, rule.code, rule.severity, file, max(line, 1), max(column, 1), message
     )
     kept = config.adjust(finding, file)
     return [kept] if kept is not None else []
+
+
+def too_large(file: str, size: int, config: LintConfig) -> list[Finding]:
+    message = f"the document is {size} bytes, over the limit of {config.max_size} bytes"
+    return single(file, "document-too-large", message, config)
 
 
 # ---------------------------------------------------------------------------- ampersands
@@ -291,20 +297,6 @@ def _value_rule(doc: _Doc, at: int, v: Violation, parent: str) -> tuple[str, Fix
 
 # ---------------------------------------------------------------------------- fixes
 
-_START_TAG = re.compile(r"""<([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
-_ATTRIBUTE = re.compile(r"""\s([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
-
-
-def _attributes_at(text: str, tag_offset: int) -> dict[str, tuple[int, int, int]]:
-    """Attributes of the start tag at ``tag_offset``: name -> (name, value start, end)."""
-    tag = _START_TAG.match(text, tag_offset)
-    if tag is None:
-        return {}
-    out: dict[str, tuple[int, int, int]] = {}
-    for m in _ATTRIBUTE.finditer(text, tag.start(2), tag.end(2)):
-        out[m.group(1)] = (m.start(1), m.start(2) + 1, m.end(2) - 1)
-    return out
-
 
 def _tag_start(text: str, offset: int) -> int:
     return text.rfind("<", 0, offset + 1)
@@ -314,7 +306,7 @@ def _rename_attribute_fix(doc: _Doc, at: int, name: str, allowed: tuple[str, ...
     target = _case_match(name, allowed)
     if target is None:
         return None
-    attributes = _attributes_at(doc.work, _tag_start(doc.work, at))
+    attributes = attribute_spans(doc.work, _tag_start(doc.work, at))
     if name not in attributes or target in attributes:
         return None  # renaming would duplicate an attribute
     start = doc.original_offset(attributes[name][0])
@@ -325,7 +317,7 @@ def _rename_element_fix(doc: _Doc, at: int, name: str, allowed: tuple[str, ...])
     target = _case_match(name, allowed)
     if target is None or not doc.work.startswith("<" + name, at):
         return None
-    tag = _START_TAG.match(doc.work, at)
+    tag = START_TAG.match(doc.work, at)
     if tag is None:
         return None
     edits = [Edit(at + 1, at + 1 + len(name), target)]
@@ -350,14 +342,14 @@ def _matching_end(text: str, start: int, name: str) -> int | None:
             if depth == 0:
                 return m.start()
         else:
-            tag = _START_TAG.match(text, m.start())
+            tag = START_TAG.match(text, m.start())
             if tag is not None and not tag.group(0).endswith("/>"):
                 depth += 1
     return None
 
 
 def _value_fix(doc: _Doc, at: int, name: str, value: str) -> Fix | None:
-    attributes = _attributes_at(doc.work, _tag_start(doc.work, at))
+    attributes = attribute_spans(doc.work, _tag_start(doc.work, at))
     if name not in attributes:
         return None
     _, start, end = attributes[name]
@@ -381,7 +373,7 @@ def _check(fn: _Check) -> _Check:
 
 def _attribute_offset(doc: _Doc, node: _ast.Node, xml_name: str) -> int:
     start = doc.node_offset(node)
-    found = _attributes_at(doc.work, start).get(xml_name)
+    found = attribute_spans(doc.work, start).get(xml_name)
     return found[0] if found else start
 
 
@@ -672,7 +664,7 @@ def _dial(doc: _Doc, node: _ast.Dial, parent: _ast.Node | None, state: object) -
     for noun in node.nouns:
         if isinstance(noun, _ast.Conference) or noun.status_callback_event is None:
             continue
-        raw = _attributes_at(doc.work, doc.node_offset(noun)).get("statusCallbackEvent")
+        raw = attribute_spans(doc.work, doc.node_offset(noun)).get("statusCallbackEvent")
         if raw is None:
             continue
         value = doc.work[raw[1] : raw[2]]
@@ -791,8 +783,6 @@ def _directives(text: str) -> tuple[set[str] | None, dict[int, set[str] | None]]
     lines: dict[int, set[str] | None] = {}
     if "rcml-lint" not in text:
         return file_rules, lines
-    from rcml._lint._rules import resolve
-
     index = LineIndex(text)
     root = re.search(r"<[A-Za-z_]", _OPAQUE.sub(lambda m: " " * len(m.group()), text))
     root_at = root.start() if root else len(text)

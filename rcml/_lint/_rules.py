@@ -292,39 +292,34 @@ _VALUES: list[tuple[str, str, str, str, str, str, str]] = [
 VALUE_RULES: dict[tuple[str, str, str], ValueRule] = {}
 
 
+# Text for the elements whose examples need some.
+_EXAMPLE_TEXT = {
+    "Say": "Hello",
+    "Play": "/audio/menu.wav",
+    "Redirect": "/menu",
+    "Sms": "Thanks for calling",
+    "Number": "+15550100",
+    "Sip": "sip:alice@example.com",
+    "Conference": "room-1",
+}
+
+
+def _value_example(element: str, attribute: str, parent: str, value: str) -> str:
+    body = _EXAMPLE_TEXT.get(element, "")
+    inner = f'<{element} {attribute}="{value}">{body}</{element}>'
+    if element in ("Number", "Conference", "Sip"):
+        inner = f"<Dial>{inner}</Dial>"
+    if parent:
+        inner = f"<{parent}>{inner}</{parent}>"
+    return f"<Response>{inner}</Response>"
+
+
 def _value_rules() -> None:
     table: dict[tuple[str, str, str], ValueRule] = {}
     for rule_id, code, element, attribute, parent, bad, good in _VALUES:
         spec = ValueRule(rule_id, code, element, attribute, parent, bad, good)
         table[(element, attribute, parent)] = spec
         where = f"{parent}->{element}" if parent else element
-        wrap_open = f"<{parent}>" if parent else ""
-        wrap_close = f"</{parent}>" if parent else ""
-        body = "Hello" if element in ("Say",) else ""
-        if element in ("Play", "Redirect"):
-            body = "/audio/menu.wav" if element == "Play" else "/menu"
-        elif element in ("Sms",):
-            body = "Thanks for calling"
-        elif element in ("Number",):
-            body = "+15550100"
-        elif element in ("Sip",):
-            body = "sip:alice@example.com"
-        elif element == "Conference":
-            body = "room-1"
-
-        def doc(
-            value: str,
-            head: str = f"{wrap_open}",
-            tail: str = f"{wrap_close}",
-            element: str = element,
-            attribute: str = attribute,
-            body: str = body,
-        ) -> str:
-            inner = f'<{element} {attribute}="{value}">{body}</{element}>'
-            if element in ("Number", "Conference", "Sip"):
-                inner = f"<Dial>{inner}</Dial>"
-            return f"<Response>{head}{inner}{tail}</Response>"
-
         _rule(
             rule_id,
             code,
@@ -332,8 +327,8 @@ def _value_rules() -> None:
             f"Invalid `{attribute}` on {where}.",
             f"""RestComm (and Twilio, code {code}) reports the value as invalid and carries on
             with the default, so the {element} does not behave as the document says.""",
-            doc(bad),
-            doc(good),
+            _value_example(element, attribute, parent, bad),
+            _value_example(element, attribute, parent, good),
             "value",
         )
     VALUE_RULES.update(table)

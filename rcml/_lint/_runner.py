@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rcml._lint._config import LintConfig, find_config
-from rcml._lint._engine import check
+from rcml._lint._engine import check, single, too_large
 from rcml._lint._model import Edit, Finding, Severity
-from rcml._lint._rules import RULES
 
 __all__ = ["FileResult", "apply_fixes", "lint_paths", "lint_source"]
 
@@ -107,10 +106,8 @@ def _fix_text(text: str, task: _Task) -> tuple[str, list[Finding], int]:
 
 
 def _unreadable(task: _Task, message: str) -> FileResult:
-    rule = RULES["unreadable-file"]
-    finding = Finding(rule.id, rule.code, rule.severity, task.file, 1, 1, message)
-    kept = task.config.adjust(finding, task.file)
-    return FileResult(task.file, [kept] if kept else [], fail_on=task.config.fail_on)
+    findings = single(task.file, "unreadable-file", message, task.config)
+    return FileResult(task.file, findings, fail_on=task.config.fail_on)
 
 
 def _read(task: _Task) -> bytes | FileResult:
@@ -123,9 +120,8 @@ def _read(task: _Task) -> bytes | FileResult:
             return _unreadable(task, "not a regular file")
         if info.st_size > task.config.max_size:
             # Never read a huge file only to refuse it.
-            return FileResult(
-                task.file, _too_large(task, info.st_size), fail_on=task.config.fail_on
-            )
+            findings = too_large(task.file, info.st_size, task.config)
+            return FileResult(task.file, findings, fail_on=task.config.fail_on)
         with task.path.open("rb") as f:
             return f.read(task.config.max_size + 1)
     except OSError as exc:
@@ -133,21 +129,6 @@ def _read(task: _Task) -> bytes | FileResult:
         if exc.errno == 40:  # ELOOP
             reason = "symbolic link loop"
         return _unreadable(task, f"cannot read: {reason.lower()}")
-
-
-def _too_large(task: _Task, size: int) -> list[Finding]:
-    rule = RULES["document-too-large"]
-    finding = Finding(
-        rule.id,
-        rule.code,
-        rule.severity,
-        task.file,
-        1,
-        1,
-        f"the document is {size} bytes, over the limit of {task.config.max_size} bytes",
-    )
-    kept = task.config.adjust(finding, task.file)
-    return [kept] if kept else []
 
 
 def _run(task: _Task) -> FileResult:
@@ -225,16 +206,15 @@ def discover(
     extra_ignore: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[str, Path | None, LintConfig]]:
     """(display name, path or None for stdin, configuration) of each file to lint."""
-    cache: dict[Path, LintConfig] = {}
+    # Folder -> configuration; None when one configuration serves every file.
+    cache: dict[Path | None, LintConfig] = {}
     searched: dict[Path, LintConfig | None] = {}
 
     def config_for(path: Path) -> LintConfig:
-        if config is not None:
-            return config
-        folder = path.parent
+        folder = path.parent if config is None and use_config else None
         found = cache.get(folder)
         if found is None:
-            base = find_config(folder, cache=searched) if use_config else None
+            base = config or (find_config(folder, cache=searched) if folder else None)
             found = (base or LintConfig(root=Path.cwd())).override(**overrides)
             if extra_ignore:
                 found = found.override(ignore=found.ignore | extra_ignore)
@@ -271,7 +251,8 @@ def lint_paths(
     """Lint files and directories (recursively); ``-`` reads ``stdin`` (or sys.stdin).
 
     Each file gets the configuration nearest above it (unless ``config`` is given or
-    ``use_config`` is false), with ``overrides`` (LintConfig field names) applied.
+    ``use_config`` is false), with ``overrides`` (LintConfig field names) applied and
+    ``extra_ignore`` added to its ignore list.
     """
     tasks: list[_Task] = []
     configs: list[LintConfig] = []
@@ -311,13 +292,3 @@ def _cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1  # pragma: no cover - not Linux
-
-
-def worst(results: Iterable[FileResult]) -> Severity | None:
-    """The highest severity among the results' findings."""
-    best: Severity | None = None
-    for result in results:
-        for finding in result.findings:
-            if best is None or finding.severity.rank > best.rank:
-                best = finding.severity
-    return best
