@@ -1,0 +1,1 @@
+"""The offline interpreter: rehearse a call against the real app server."""
