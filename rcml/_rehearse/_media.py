@@ -136,10 +136,10 @@ def wav_duration(data: bytes) -> float | None:
     pos = 12
     byte_rate = 0
     while pos + 8 <= len(data):
-        chunk, size = data[pos : pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
+        chunk, size = data[pos : pos + 4], int(struct.unpack_from("<I", data, pos + 4)[0])
         body = pos + 8
         if chunk == b"fmt " and size >= 16:
-            byte_rate = struct.unpack_from("<I", data, body + 8)[0]
+            byte_rate = int(struct.unpack_from("<I", data, body + 8)[0])
         elif chunk == b"data":
             if byte_rate <= 0:
                 return None
