@@ -81,6 +81,23 @@ if _typing.TYPE_CHECKING:
     from rcml._lint import lint_paths as lint_paths
     from rcml._lint import lint_source as lint
     from rcml._parse import parse as parse
+    from rcml._rehearse import CallRecord as CallRecord
+    from rcml._rehearse import CallerScript as CallerScript
+    from rcml._rehearse import Clip as Clip
+    from rcml._rehearse import HttpExchange as HttpExchange
+    from rcml._rehearse import MediaBackend as MediaBackend
+    from rcml._rehearse import MediaError as MediaError
+    from rcml._rehearse import Recording as Recording
+    from rcml._rehearse import Rehearsal as Rehearsal
+    from rcml._rehearse import RehearsalEvent as RehearsalEvent
+    from rcml._rehearse import RehearsalFailed as RehearsalFailed
+    from rcml._rehearse import ScriptError as ScriptError
+    from rcml._rehearse import SentMessage as SentMessage
+    from rcml._rehearse import TargetError as TargetError
+    from rcml._rehearse import TimingBackend as TimingBackend
+    from rcml._rehearse import arehearse as arehearse
+    from rcml._rehearse import load_script as load_script
+    from rcml._rehearse import rehearse as rehearse
     from rcml._request import CallDirection as CallDirection
     from rcml._request import CallRequest as CallRequest
     from rcml._request import CallStatus as CallStatus
@@ -171,10 +188,45 @@ __all__ = [
     "CallStatus",
     "CallDirection",
     "DialCallStatus",
+    # The offline interpreter.
+    "CallRecord",
+    "CallerScript",
+    "Clip",
+    "HttpExchange",
+    "MediaBackend",
+    "MediaError",
+    "Recording",
+    "Rehearsal",
+    "RehearsalEvent",
+    "RehearsalFailed",
+    "ScriptError",
+    "SentMessage",
+    "TargetError",
+    "TimingBackend",
+    "arehearse",
+    "load_script",
+    "rehearse",
 ]
 
 # Public name -> (module, attribute).
 _LAZY: dict[str, tuple[str, str]] = {
+    "CallRecord": ("rcml._rehearse", "CallRecord"),
+    "CallerScript": ("rcml._rehearse", "CallerScript"),
+    "Clip": ("rcml._rehearse", "Clip"),
+    "HttpExchange": ("rcml._rehearse", "HttpExchange"),
+    "MediaBackend": ("rcml._rehearse", "MediaBackend"),
+    "MediaError": ("rcml._rehearse", "MediaError"),
+    "Recording": ("rcml._rehearse", "Recording"),
+    "Rehearsal": ("rcml._rehearse", "Rehearsal"),
+    "RehearsalEvent": ("rcml._rehearse", "RehearsalEvent"),
+    "RehearsalFailed": ("rcml._rehearse", "RehearsalFailed"),
+    "ScriptError": ("rcml._rehearse", "ScriptError"),
+    "SentMessage": ("rcml._rehearse", "SentMessage"),
+    "TargetError": ("rcml._rehearse", "TargetError"),
+    "TimingBackend": ("rcml._rehearse", "TimingBackend"),
+    "arehearse": ("rcml._rehearse", "arehearse"),
+    "load_script": ("rcml._rehearse", "load_script"),
+    "rehearse": ("rcml._rehearse", "rehearse"),
     "CallEvent": ("rcml._ast", "CallEvent"),
     "Client": ("rcml._ast", "Client"),
     "Conference": ("rcml._ast", "Conference"),

@@ -264,8 +264,10 @@ def _to_json(node: rcml.Node) -> dict[str, Any]:
 
 def _register() -> None:
     from rcml._cli_lint import lint
+    from rcml._cli_rehearse import rehearse
 
     cli.add_command(lint)
+    cli.add_command(rehearse)
 
 
 _register()

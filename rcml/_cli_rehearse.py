@@ -1,0 +1,122 @@
+"""The ``rcml rehearse`` command (part of the CLI: it may import click, print and exit)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@click.command()
+@click.argument("target")
+@click.option(
+    "--caller",
+    "caller",
+    type=click.Path(dir_okay=False),
+    help="Caller script (TOML): who calls, what they press and say, how dialled parties answer.",
+)
+@click.option("--url", help="Where the call starts, for an app target (a path such as /ivr/main).")
+@click.option("--from", "from_", help="The caller's number (overrides the script).")
+@click.option("--to", help="The number called (overrides the script).")
+@click.option(
+    "--profile",
+    type=click.Choice(["restcomm", "docs"]),
+    default="restcomm",
+    show_default=True,
+    help="Where RestComm's docs and code disagree: follow the code, or the docs.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False),
+    help="Write the report as JSON ('-' for stdout).",
+)
+@click.option(
+    "--max-documents",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Stop a call that fetches more RCML documents than this (redirect loops).",
+)
+@click.option(
+    "--http-timeout",
+    type=click.FloatRange(min=0.001),
+    default=6.0,
+    show_default=True,
+    help="Seconds to wait for the app (RestComm's default is 6).",
+)
+@click.option(
+    "--recordings",
+    "recordings_dir",
+    type=click.Path(file_okay=False),
+    help="Folder for the WAV files of Record and Dial record (default: a temporary folder).",
+)
+@click.option("--seed", type=int, help="Seed the Sids, for reports that compare equal run to run.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the outcome, not the transcript.")
+def rehearse(
+    target: str,
+    caller: str | None,
+    url: str | None,
+    from_: str | None,
+    to: str | None,
+    profile: str,
+    json_path: str | None,
+    max_documents: int,
+    http_timeout: float,
+    recordings_dir: str | None,
+    seed: int | None,
+    quiet: bool,
+) -> None:
+    """Rehearse a whole call against TARGET with a scripted caller, offline.
+
+    TARGET is an http(s) URL, a local RCML file (relative URLs resolve to its sibling
+    files), or a WSGI/ASGI app as module:attr or path/to/app.py:attr, run in-process.
+    Exit 0 when the call went as the script expected, 1 when it did not, 2 on bad input.
+    """
+    from rcml._rehearse import ScriptError, TargetError, load_script
+    from rcml._rehearse import rehearse as run
+
+    try:
+        script = load_script(caller) if caller is not None else None
+        result = run(
+            target,
+            script,
+            url=url,
+            from_=from_,
+            to=to,
+            profile=profile,
+            max_documents=max_documents,
+            http_timeout=http_timeout,
+            recordings_dir=recordings_dir,
+            seed=seed,
+        )
+    except (ScriptError, TargetError) as exc:
+        click.echo(f"rcml rehearse: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    report: dict[str, Any] = result.to_json()
+    if json_path == "-":
+        click.echo(json.dumps(report, indent=2))
+    else:
+        if not quiet:
+            for line in result.transcript:
+                click.echo(line)
+        if json_path is not None:
+            try:
+                Path(json_path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+            except OSError as exc:
+                click.echo(f"rcml rehearse: cannot write {json_path}: {exc.strerror}", err=True)
+                sys.exit(EXIT_USAGE)
+    if result.ok:
+        if quiet:
+            call = result.call
+            click.echo(f"ok: call {call.status}, {call.duration} s")
+        sys.exit(EXIT_OK)
+    first = result.problems[0]
+    more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
+    click.echo(f"rcml rehearse: {first}{more}", err=True)
+    sys.exit(EXIT_FAILED)
