@@ -81,8 +81,8 @@ if _typing.TYPE_CHECKING:
     from rcml._lint import lint_paths as lint_paths
     from rcml._lint import lint_source as lint
     from rcml._parse import parse as parse
-    from rcml._rehearse import CallRecord as CallRecord
     from rcml._rehearse import CallerScript as CallerScript
+    from rcml._rehearse import CallRecord as CallRecord
     from rcml._rehearse import Clip as Clip
     from rcml._rehearse import HttpExchange as HttpExchange
     from rcml._rehearse import MediaBackend as MediaBackend

@@ -10,6 +10,7 @@ lengths, timeouts, ringing), so a ten-minute call rehearses in milliseconds.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -348,10 +349,14 @@ class Engine:
         response = None
         error = None
         try:
-            response = await self.client.request(
-                method, final_url, content=body, headers=headers, timeout=self.http_timeout
+            # wait_for also bounds in-process apps, which httpx's timeouts do not cover.
+            response = await asyncio.wait_for(
+                self.client.request(
+                    method, final_url, content=body, headers=headers, timeout=self.http_timeout
+                ),
+                self.http_timeout,
             )
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             error = f"no answer within {self.http_timeout:g} s"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -8,6 +8,7 @@ needed, because building its TLS context costs milliseconds).
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
 import inspect
@@ -107,8 +108,7 @@ class FileTransport(httpx.AsyncBaseTransport):
 
 class WSGIAppTransport(httpx.AsyncBaseTransport):
     """Runs a WSGI app in-process for the async client (httpx's own WSGITransport is
-    synchronous only). The app is called on the event loop's thread: in a rehearsal the
-    interpreter waits for each answer anyway."""
+    synchronous only)."""
 
     def __init__(self, app: Callable[..., Any]) -> None:
         self._sync = httpx.WSGITransport(app=app)
@@ -118,7 +118,8 @@ class WSGIAppTransport(httpx.AsyncBaseTransport):
         sync_request = httpx.Request(
             request.method, request.url, headers=request.headers, content=body
         )
-        response = self._sync.handle_request(sync_request)
+        # In a worker thread, so that the rehearsal's timeout can give up on a hung app.
+        response = await asyncio.to_thread(self._sync.handle_request, sync_request)
         content = response.read()
         return httpx.Response(response.status_code, headers=response.headers, content=content)
 

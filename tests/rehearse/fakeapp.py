@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import pytest
-
 Route = str | tuple[int, str | None, str | bytes] | Callable[[dict[str, str]], str]
 
 
@@ -56,8 +54,3 @@ class FakeApp:
 
 def rcml(*verbs: str) -> str:
     return "<Response>" + "".join(verbs) + "</Response>"
-
-
-@pytest.fixture
-def make_app() -> Callable[..., FakeApp]:
-    return FakeApp
