@@ -15,7 +15,7 @@ def test_post_moves_the_query_string_into_the_body_after_restcomms_parameters() 
 
 
 def test_get_puts_everything_in_the_query_string() -> None:
-    method, url, body = prepare("GET", "http://app/x?a=1", [("Digits", "1#"), ("Speech", None)])
+    _method, url, body = prepare("GET", "http://app/x?a=1", [("Digits", "1#"), ("Speech", None)])
     assert url == "http://app/x?Digits=1%23&Speech&a=1"
     assert body is None
 
