@@ -134,6 +134,7 @@ class Engine:
         # Status callbacks due but not sent yet (answering happens inside sync code).
         self._pending: list[tuple[str, float]] = []
         self._audio_cache: dict[str, Clip] = {}
+        self._line: int | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -143,10 +144,9 @@ class Engine:
     def event(
         self, type_: str, node: a.Node | None = None, doc: str | None = None, **details: Any
     ) -> None:
-        line = None
-        if node is not None:
-            pos = node.pos
-            line = pos.line if pos is not None else None
+        # Verbs run as effective copies shared between calls (see _effective), whose pos
+        # may be another document's: the line is the running verb's.
+        line = self._line if node is not None else None
         self.out.events.append(
             RehearsalEvent(
                 self.t,
@@ -423,7 +423,10 @@ class Engine:
             raise FetchFailed(f"{method} {short} answered HTTP {status}", status)
         body = response.content
         content_type = response.headers.get("content-type")
-        if sync and body and "content-length" in response.headers:
+        kind = (content_type or "").lower()
+        xml = any(t in kind for t in _XML_TYPES)
+        # (An XML body is parsed below anyway, which fails the same way.)
+        if sync and body and not xml and "content-length" in response.headers:
             # §3.3: the synchronous client checks every non-empty body is well-formed XML.
             try:
                 from lxml import etree
@@ -431,15 +434,14 @@ class Engine:
                 etree.fromstring(body, _safe_parser())
             except etree.XMLSyntaxError as exc:
                 raise FetchFailed(f"{short}: the response is not well-formed XML ({exc})") from None
-        kind = (content_type or "").lower()
         self.documents += 1
         if not content_type:
             self.problem(f"{short}: the response has no Content-Type; RestComm hangs up")
             self.event("hangup", reason="no-content-type")
             self._end(leg, "failed")
             raise _CallOver
-        if any(t in kind for t in _XML_TYPES):
-            return self._parse(body, target, leg)
+        if xml:
+            return self._parse(body, target, leg, sync=sync)
         if any(t in kind for t in _WAV_TYPES):
             # §3.5: RestComm plays the request URL.
             return a.Document((a.Play(url=target),), url=target)
@@ -447,7 +449,7 @@ class Engine:
             return a.Document((a.Say(text=body.decode("utf-8", "replace")),), url=target)
         raise _Stall(f"{short} answered {content_type}, which RestComm does not handle")
 
-    def _parse(self, body: bytes, url: str, leg: Leg) -> a.Document:
+    def _parse(self, body: bytes, url: str, leg: Leg, *, sync: bool) -> a.Document:
         from rcml._parse import parse
 
         try:
@@ -458,6 +460,10 @@ class Engine:
                     raise
                 document = parse(body, url=url, strict=False)
         except DocumentError as exc:
+            if sync:
+                # §3.3: the synchronous client's XML check fails the fetch itself.
+                short = _short(url)
+                raise FetchFailed(f"{short}: the response is not well-formed XML ({exc})") from None
             self.problem(f"{_short(url)}: the RCML cannot be parsed: {exc}")
             self.event("hangup", reason="unparsable-rcml", error=str(exc))
             self._end(leg, "failed")
@@ -513,11 +519,27 @@ class Engine:
             handler = _HANDLERS.get(type(verb))
             if handler is None:
                 continue
-            verb = verb.effective("docs" if self.profile == "docs" else "restcomm")
+            pos = verb.pos
+            self._line = pos.line if pos is not None else None
+            verb = self._effective(verb)
             nxt: a.Document | None = await handler(self, verb, url, leg)
             if nxt is not None:
                 return nxt
         return None
+
+    def _effective(self, verb: a.Verb) -> a.Verb:
+        key = (verb, self.profile)
+        try:
+            return _EFFECTIVE[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value somewhere: no caching
+            return verb.effective("docs" if self.profile == "docs" else "restcomm")
+        done = verb.effective("docs" if self.profile == "docs" else "restcomm")
+        if len(_EFFECTIVE) >= 1024:
+            _EFFECTIVE.clear()
+        _EFFECTIVE[key] = done
+        return done
 
     def _answer_for(self, verb: a.Node, leg: Leg) -> None:
         # §4.1.3: any verb but Reject and Pause answers a ringing inbound call first.
@@ -1613,6 +1635,11 @@ def _line(node: a.Node) -> str:
     pos = node.pos
     return str(pos.line) if pos is not None else "?"
 
+
+#: (verb as written, profile) -> the verb with RestComm's defaults filled in. Verbs are
+#: frozen and compare without their position, so calls that fetch the same documents
+#: share the work.
+_EFFECTIVE: dict[tuple[a.Verb, str], a.Verb] = {}
 
 _PARSER: Any = None
 
