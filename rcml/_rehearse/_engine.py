@@ -135,6 +135,7 @@ class Engine:
         self._pending: list[tuple[str, float]] = []
         self._audio_cache: dict[str, Clip] = {}
         self._line: int | None = None
+        self._timeout = {"timeout": httpx.Timeout(http_timeout).as_dict()}
 
     # ------------------------------------------------------------------ helpers
 
@@ -350,12 +351,12 @@ class Engine:
         error = None
         try:
             # wait_for also bounds in-process apps, which httpx's timeouts do not cover.
-            response = await asyncio.wait_for(
-                self.client.request(
-                    method, final_url, content=body, headers=headers, timeout=self.http_timeout
-                ),
-                self.http_timeout,
+            # A Request built directly skips the client's base-URL merging, which costs
+            # more than an in-process app's whole answer.
+            request = httpx.Request(
+                method, final_url, headers=headers, content=body, extensions=self._timeout
             )
+            response = await asyncio.wait_for(self.client.send(request), self.http_timeout)
         except (httpx.TimeoutException, TimeoutError):
             error = f"no answer within {self.http_timeout:g} s"
         except httpx.HTTPError as exc:
