@@ -453,9 +453,10 @@ class Engine:
     def _parse(self, body: bytes, url: str, leg: Leg, *, sync: bool) -> a.Document:
         from rcml._parse import parse
 
+        cached = _DOCUMENTS.get((body, url))
         try:
             try:
-                document = parse(body, url=url)
+                document = cached if cached is not None else parse(body, url=url)
             except DocumentError as exc:
                 if type(exc).__name__ != "SchemaError":
                     raise
@@ -469,6 +470,10 @@ class Engine:
             self.event("hangup", reason="unparsable-rcml", error=str(exc))
             self._end(leg, "failed")
             raise _CallOver from None
+        if cached is None:
+            if len(_DOCUMENTS) >= 256:
+                _DOCUMENTS.clear()
+            _DOCUMENTS[(body, url)] = document
         path = urlsplit(url).path
         self._leg = leg
         self.event("document", doc=url, path=path, verbs=len(document.verbs))
@@ -1641,6 +1646,10 @@ def _line(node: a.Node) -> str:
 #: frozen and compare without their position, so calls that fetch the same documents
 #: share the work.
 _EFFECTIVE: dict[tuple[a.Verb, str], a.Verb] = {}
+
+#: (body, URL) -> Document: an app answers the same document to many calls, and a
+#: Document is immutable.
+_DOCUMENTS: dict[tuple[bytes, str], a.Document] = {}
 
 _PARSER: Any = None
 
