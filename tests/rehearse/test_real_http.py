@@ -12,7 +12,8 @@ import pytest
 from rcml import rehearse
 
 DOCS = {
-    "/voice": b'<Response><Gather action="/menu" numDigits="1"><Say>Press 1</Say></Gather></Response>',
+    "/voice": b'<Response><Gather action="/menu" numDigits="1"><Say>Press 1</Say></Gather>'
+    b"</Response>",
     "/menu": b"<Response><Say>You pressed one</Say><Hangup/></Response>",
 }
 
