@@ -212,7 +212,7 @@ def _verb(tag: str) -> list[str]:
         ]
         parts.append("text_")
     if rules.slot is not None:
-        lines.append(f"    body_ = _body({const}, caller)")
+        lines.append(f"    body_, known_ = _body({const}, caller)")
         parts.append("body_")
     open_tag = f"<{tag}{attrs}"
     if tag == _ast.Document.TAG:
@@ -227,6 +227,13 @@ def _verb(tag: str) -> list[str]:
         ]
     else:
         lines.append(f"    written_ = _markup(Markup, {_string(f'{open_tag}/>')})")
+    # What the verb wrote, for its container to tell whether it holds verbs alone; for
+    # a container, None unless it holds verbs alone too.
+    known = "written_ if known_ else None" if rules.slot is not None else "written_"
+    if tag == _ast.Document.TAG:
+        lines.append("    _document(written_, known_)")
+    else:
+        lines += ["    if open_:", f"        open_[-1][1].append({known})"]
     lines.append("    return written_")
     return lines
 
@@ -277,6 +284,7 @@ def verbs_module() -> str:
         "from rcml.templates._checks import OPEN as _OPEN",
         "from rcml.templates._checks import Element as _Element",
         "from rcml.templates._checks import body as _body",
+        "from rcml.templates._checks import document as _document",
         "from rcml.templates._checks import enter as _enter",
         "from rcml.templates._checks import markup as _markup",
         "from rcml.templates._checks import missing as _missing",

@@ -34,9 +34,11 @@ import jinja2.runtime
 
 from rcml._build import method_name
 from rcml._exceptions import BuildError, DocumentError, RenderError, SchemaError, Violation
-from rcml._parse import parse
+from rcml._parse import _load, parse
+from rcml._schema import load_validator
+from rcml._source import DEFAULT_MAX_SIZE, decode
 from rcml.templates import _verbs
-from rcml.templates._checks import OPEN
+from rcml.templates._checks import DOCUMENTS, OPEN
 
 __all__ = ["MACROS", "RCMLEnvironment", "environment", "render_string", "render_template"]
 
@@ -187,8 +189,9 @@ def render_string(source: str, /, **context: Any) -> str:
 
 def _render(template: jinja2.Template, context: Mapping[str, Any], source: str | None) -> str:
     name = template.name or "<string>"
-    # A render of its own, even from inside another: no container open.
-    open_token = OPEN.set(())
+    documents: list[str] = []
+    # A render of its own, even from inside another: no container open, no document yet.
+    open_token, documents_token = OPEN.set(()), DOCUMENTS.set(documents)
     try:
         # What Template.render does, minus its traceback rewriting: the frames of the
         # template code are what tell us the line.
@@ -205,11 +208,14 @@ def _render(template: jinja2.Template, context: Mapping[str, Any], source: str |
             message = f"{type(exc).__name__}: {exc}"
         raise RenderError(message, template=where, line=line) from exc
     finally:
+        DOCUMENTS.reset(documents_token)
         OPEN.reset(open_token)
     # XML allows nothing before its declaration; the template's own first lines may.
-    output = output.lstrip(" \t\r\n")
+    output = output.lstrip(_XML_SPACE)
+    if _valid(output, documents):
+        return output
     try:
-        parse(output)
+        parse(output)  # for the violations, their lines and what was expected
     except SchemaError as exc:
         first = exc.violations[0]
         raise RenderError(
@@ -223,7 +229,10 @@ def _render(template: jinja2.Template, context: Mapping[str, Any], source: str |
         raise RenderError(
             _located(exc.message, exc.line, exc.column, 1), template=name, output=output
         ) from exc
-    return output
+    return output  # pragma: no cover - parse() validates as _valid() does
+
+
+_XML_SPACE = " \t\r\n"
 
 
 def _new_context(template: jinja2.Template, context: Mapping[str, Any]) -> jinja2.runtime.Context:
@@ -240,6 +249,25 @@ def _new_context(template: jinja2.Template, context: Mapping[str, Any]) -> jinja
     return environment.context_class(
         environment, {**flat, **context}, template.name, template.blocks, globals=flat
     )
+
+
+def _valid(output: str, documents: list[str]) -> bool:
+    """Whether ``rcml.parse(output)`` accepts the output, minus the AST it would build.
+
+    Output that is a document response() wrote from the verbs alone is valid as what the
+    builder writes is: every value, name and nesting was checked on the way (tests check
+    that the schema accepts whatever the verbs accept). Anything else (raw XML, text or
+    filters between the verbs) is parsed and validated against the XSD, as parse() does.
+    """
+    try:
+        text, utf8 = decode(output, DEFAULT_MAX_SIZE)
+        # XML allows whitespace after the root element.
+        if documents and output.rstrip(_XML_SPACE) in documents:
+            return True
+        root = _load(text, utf8)
+    except DocumentError:
+        return False
+    return load_validator().validate(root)
 
 
 def _located(message: str, line: int, column: int, count: int) -> str:

@@ -4,6 +4,12 @@ The verbs are Python functions, not Jinja macros: a call from a template into a 
 binds its arguments in Python (``Macro.__call__``) and then runs the macro's own template
 code; a Python function binds them in C. Each verb checks its arguments with the builder's
 checks (rcml._build.Rules) and returns its element as ``rcml.dumps`` writes it.
+
+Each verb also tells its container what it wrote, and whether that is known valid: a leaf
+always is (its values and its place were checked), a container when its ``{% call %}``
+block wrote nothing but what the verbs called in it returned, each known valid, and it
+holds what it must. A document response() wrote that way is valid as whatever the builder
+writes is, and rendering does not parse it again (rcml.templates._valid).
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ from rcml._exceptions import BuildError
 from rcml._serialize import _ATTR_ESCAPES, _TEXT_ESCAPES
 
 __all__ = [
+    "DOCUMENTS",
     "OPEN",
     "Element",
     "body",
+    "document",
     "enter",
     "markup",
     "missing",
@@ -101,9 +109,15 @@ class Element:
         self.rules.check_required(values)
 
 
-# The containers being rendered, innermost last: (element, tags of its children so far).
-Open = tuple[tuple[Element, list[str]], ...]
+# The containers being rendered, innermost last: (element, what each child verb called in
+# its ``{% call %}`` block returned so far, ``None`` for one that is not known valid).
+Open = tuple[tuple[Element, list[str | None]], ...]
 OPEN: contextvars.ContextVar[Open] = contextvars.ContextVar("rcml_open_elements", default=())
+
+#: The whole documents that response() wrote during the current render, from verbs alone.
+DOCUMENTS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "rcml_documents", default=None
+)
 
 #: ``markup(Markup, text)``: a Markup without Markup.__new__'s checks (text is a str).
 markup: Callable[[type[Markup], str], Markup] = str.__new__
@@ -121,14 +135,21 @@ def refuse(element: Element, kwargs: Mapping[str, Any], varargs: Sequence[Any]) 
     )
 
 
-def enter(open_: tuple[Element, list[str]], tag: str) -> None:
-    """Check an element against the container it is written in, and count it there."""
+def enter(open_: tuple[Element, list[str | None]], tag: str) -> None:
+    """Check an element against the container it is written in."""
     parent, children = open_
     if tag not in parent.children:
         parent.rules.refuse_child(tag)
     if children and not parent.many:
         raise BuildError(f"{parent.tag} can hold only one {tag}", element=parent.tag, value=tag)
-    children.append(tag)
+
+
+def document(written: str, known: bool) -> None:
+    """Record what response() wrote, if it is known valid: written by verbs alone."""
+    if known:
+        documents = DOCUMENTS.get()
+        if documents is not None:
+            documents.append(written)
 
 
 def undefined(*values: Any) -> None:
@@ -164,17 +185,23 @@ def _between(content: str) -> str:
     return content
 
 
-def body(element: Element, caller: Any) -> str:
-    """What the ``{% call %}`` block writes, its children checked against the element."""
+def body(element: Element, caller: Any) -> tuple[str, bool]:
+    """What the ``{% call %}`` block writes, its children checked against the element.
+
+    And whether the block wrote nothing but what the verbs it called returned (template
+    whitespace aside): then the element is known valid, as what the builder writes is.
+    """
+    rules = element.rules
     if caller is None or isinstance(caller, jinja2.Undefined):
-        return ""  # no call block (Jinja's ``caller is defined``)
-    children: list[str] = []
+        # No call block (Jinja's ``caller is defined``): an element that needs a child
+        # is left to the schema, which refuses it.
+        return "", rules.required_child is None
+    children: list[str | None] = []
     token = OPEN.set((*OPEN.get(), (element, children)))
     try:
         content = _between(str(caller()))
     finally:
         OPEN.reset(token)
-    rules = element.rules
     if rules.required_child is not None and not children and "<" not in content:
         rules.refuse_empty()
-    return content
+    return content, None not in children and content == "".join(filter(None, children))

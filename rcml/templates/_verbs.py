@@ -19,6 +19,7 @@ from rcml._exceptions import BuildError
 from rcml.templates._checks import OPEN as _OPEN
 from rcml.templates._checks import Element as _Element
 from rcml.templates._checks import body as _body
+from rcml.templates._checks import document as _document
 from rcml.templates._checks import enter as _enter
 from rcml.templates._checks import markup as _markup
 from rcml.templates._checks import missing as _missing
@@ -209,13 +210,14 @@ def response(
     open_ = _OPEN.get()
     if open_:
         _enter(open_[-1], "Response")
-    body_ = _body(_RESPONSE, caller)
+    body_, known_ = _body(_RESPONSE, caller)
     if body_:
         written_ = _markup(
             Markup, f'<?xml version="1.0" encoding="UTF-8"?><Response>{body_}</Response>'
         )
     else:
         written_ = _markup(Markup, '<?xml version="1.0" encoding="UTF-8"?><Response/>')
+    _document(written_, known_)
     return written_
 
 
@@ -253,6 +255,8 @@ def say(
         written_ = _markup(Markup, f"<Say{attrs_}>{text_}</Say>")
     else:
         written_ = _markup(Markup, f"<Say{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -284,6 +288,8 @@ def play(
         written_ = _markup(Markup, f"<Play{attrs_}>{text_}</Play>")
     else:
         written_ = _markup(Markup, f"<Play{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -306,6 +312,8 @@ def pause(
         _undefined(length)
         raise
     written_ = _markup(Markup, f"<Pause{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -374,11 +382,13 @@ def gather(
             action_on_empty_result,
         )
         raise
-    body_ = _body(_GATHER, caller)
+    body_, known_ = _body(_GATHER, caller)
     if body_:
         written_ = _markup(Markup, f"<Gather{attrs_}>{body_}</Gather>")
     else:
         written_ = _markup(Markup, f"<Gather{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_ if known_ else None)
     return written_
 
 
@@ -435,6 +445,8 @@ def record(
         )
         raise
     written_ = _markup(Markup, f"<Record{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -486,11 +498,13 @@ def dial(
     except BuildError:
         _undefined(target)
         raise
-    body_ = _body(_DIAL, caller)
+    body_, known_ = _body(_DIAL, caller)
     if text_ or body_:
         written_ = _markup(Markup, f"<Dial{attrs_}>{text_}{body_}</Dial>")
     else:
         written_ = _markup(Markup, f"<Dial{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_ if known_ else None)
     return written_
 
 
@@ -539,6 +553,8 @@ def number(
         written_ = _markup(Markup, f"<Number{attrs_}>{text_}</Number>")
     else:
         written_ = _markup(Markup, f"<Number{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -584,11 +600,13 @@ def client(
     except BuildError:
         _undefined(login)
         raise
-    body_ = _body(_CLIENT, caller)
+    body_, known_ = _body(_CLIENT, caller)
     if text_ or body_:
         written_ = _markup(Markup, f"<Client{attrs_}>{text_}{body_}</Client>")
     else:
         written_ = _markup(Markup, f"<Client{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_ if known_ else None)
     return written_
 
 
@@ -647,11 +665,13 @@ def sip(
     except BuildError:
         _undefined(uri)
         raise
-    body_ = _body(_SIP, caller)
+    body_, known_ = _body(_SIP, caller)
     if text_ or body_:
         written_ = _markup(Markup, f"<Sip{attrs_}>{text_}{body_}</Sip>")
     else:
         written_ = _markup(Markup, f"<Sip{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_ if known_ else None)
     return written_
 
 
@@ -710,11 +730,13 @@ def uri(
     except BuildError:
         _undefined(uri)
         raise
-    body_ = _body(_URI, caller)
+    body_, known_ = _body(_URI, caller)
     if text_ or body_:
         written_ = _markup(Markup, f"<Uri{attrs_}>{text_}{body_}</Uri>")
     else:
         written_ = _markup(Markup, f"<Uri{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_ if known_ else None)
     return written_
 
 
@@ -773,11 +795,13 @@ def conference(
     except BuildError:
         _undefined(room)
         raise
-    body_ = _body(_CONFERENCE, caller)
+    body_, known_ = _body(_CONFERENCE, caller)
     if text_ or body_:
         written_ = _markup(Markup, f"<Conference{attrs_}>{text_}{body_}</Conference>")
     else:
         written_ = _markup(Markup, f"<Conference{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_ if known_ else None)
     return written_
 
 
@@ -812,6 +836,8 @@ def video(
         _undefined(enable, mode, resolution, layout, overlay)
         raise
     written_ = _markup(Markup, f"<Video{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -826,6 +852,8 @@ def hangup(
     if open_:
         _enter(open_[-1], "Hangup")
     written_ = _markup(Markup, "<Hangup/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -848,6 +876,8 @@ def reject(
         _undefined(reason)
         raise
     written_ = _markup(Markup, f"<Reject{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -879,6 +909,8 @@ def redirect(
         written_ = _markup(Markup, f"<Redirect{attrs_}>{text_}</Redirect>")
     else:
         written_ = _markup(Markup, f"<Redirect{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -922,6 +954,8 @@ def sms(
         written_ = _markup(Markup, f"<Sms{attrs_}>{text_}</Sms>")
     else:
         written_ = _markup(Markup, f"<Sms{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -965,6 +999,8 @@ def message(
         written_ = _markup(Markup, f"<Message{attrs_}>{text_}</Message>")
     else:
         written_ = _markup(Markup, f"<Message{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -1010,6 +1046,8 @@ def email(
         written_ = _markup(Markup, f"<Email{attrs_}>{text_}</Email>")
     else:
         written_ = _markup(Markup, f"<Email{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -1053,6 +1091,8 @@ def fax(
         written_ = _markup(Markup, f"<Fax{attrs_}>{text_}</Fax>")
     else:
         written_ = _markup(Markup, f"<Fax{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -1081,6 +1121,8 @@ def hold(
         _undefined(action, method, hold_music)
         raise
     written_ = _markup(Markup, f"<Hold{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -1106,6 +1148,8 @@ def resume(
         _undefined(action, method)
         raise
     written_ = _markup(Markup, f"<Resume{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_)
     return written_
 
 
@@ -1131,9 +1175,11 @@ def refer(
     except BuildError:
         _undefined(action, method)
         raise
-    body_ = _body(_REFER, caller)
+    body_, known_ = _body(_REFER, caller)
     if body_:
         written_ = _markup(Markup, f"<Refer{attrs_}>{body_}</Refer>")
     else:
         written_ = _markup(Markup, f"<Refer{attrs_}/>")
+    if open_:
+        open_[-1][1].append(written_ if known_ else None)
     return written_
