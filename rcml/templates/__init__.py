@@ -10,11 +10,12 @@ A template imports the macros and writes the document with them (or as raw XML, 
       {{ v.redirect("/ivr/main") }}
     {% endcall %}
 
-Each macro checks its arguments as the builder does (rcml._build) and writes its element
-exactly as ``rcml.dumps`` does, so a template and the Python builder give the same bytes for
-the same content. :func:`render_template` and :func:`render_string` then parse the result
-against the schema; whatever is wrong raises :class:`rcml.RenderError` with the template's
-name and line.
+Each macro (a Python function, rcml/templates/_verbs.py) checks its arguments as the builder
+does (rcml._build) and writes its element exactly as ``rcml.dumps`` does, so a template and
+the Python builder give the same bytes for the same content. :func:`render_template` and
+:func:`render_string` then validate the result: a document the macros alone wrote is valid
+by construction, as the builder's is; anything else is parsed against the schema. Whatever
+is wrong raises :class:`rcml.RenderError` with the template's name and line.
 
 Autoescaping is always on and undefined variables are errors (``StrictUndefined``).
 """
@@ -73,6 +74,9 @@ class _VerbsLoader(jinja2.BaseLoader):
             raise jinja2.TemplateNotFound(template)
         source = Path(_VERBS_FILE).read_text(encoding="utf-8")
         return source, _VERBS_FILE, lambda: True  # up to date: no stat() per render
+
+    def list_templates(self) -> list[str]:
+        return ["verbs.xml"]
 
     def load(
         self,
