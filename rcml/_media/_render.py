@@ -104,13 +104,14 @@ def _call_with_timeout(function: Callable[[], T], seconds: float) -> T:
 
 
 def _as_float(samples: object) -> NDArray[np.float32]:
-    """An engine's samples as float32 in [-1, 1]; int16 is the usual, floats are taken
-    as already scaled."""
+    """An engine's samples as float32 in [-1, 1]: integers scaled by their type's full
+    scale (int16 is the usual), floats taken as already scaled."""
     array = np.asarray(samples)
     if array.ndim != 1:
         raise MediaError(f"the engine returned {array.ndim}-D audio, not mono samples")
     if np.issubdtype(array.dtype, np.integer):
-        return (array.astype(np.float32) / 32768.0).astype(np.float32)
+        full_scale = float(np.iinfo(array.dtype).max) + 1.0  # 32768 for int16
+        return (array.astype(np.float64) / full_scale).astype(np.float32)
     if np.issubdtype(array.dtype, np.floating):
         return np.nan_to_num(array.astype(np.float32))
     raise MediaError(f"the engine returned {array.dtype} data, not audio samples")
@@ -155,7 +156,9 @@ class WavBackend:
             None if cache is False else SpeechCache(None if cache is True else cache)
         )
         self.tts_timeout = tts_timeout
-        self._placeholder = PlaceholderEngine(rate=rate)
+        # Stands in for the engine when it fails; speaks like the chosen placeholder, if any.
+        hum = self.engine.hum if isinstance(self.engine, PlaceholderEngine) else True
+        self._placeholder = PlaceholderEngine(rate=rate, hum=hum)
         self._hung: str | None = None  # why the engine is no longer asked
         self._tracks = {channel: _Track() for channel in _CHANNELS}
         self._frames: int | None = None  # the call's length, once finish() said it
@@ -259,13 +262,11 @@ class WavBackend:
     def _speak(
         self, text: str, voice: str, language: str
     ) -> tuple[NDArray[np.float32], str | None]:
-        engine = self.engine
+        engine, cache = self.engine, self.cache
         if not text.strip():
             return np.zeros(0, dtype=np.float32), None
         if isinstance(engine, PlaceholderEngine):
-            samples, rate = engine.synthesize(text, voice=voice, language=language)
-            why = f"placeholder speech: {engine.reason}" if engine.reason else None
-            return resample(_as_float(samples), rate, self.rate), why
+            return self._placeholder_speech(text, engine.reason)
         if len(text) > MAX_SPEECH_CHARACTERS:
             why = (
                 f"text too long for speech ({len(text)} characters, limit {MAX_SPEECH_CHARACTERS})"
@@ -274,16 +275,17 @@ class WavBackend:
         if self._hung is not None:
             return self._placeholder_speech(text, self._hung)
         key = None
-        if self.cache is not None:
-            key = self.cache.key(
+        if cache is not None:
+            version = str(getattr(engine, "version", ""))
+            key = cache.key(
                 engine=engine.name,
-                version=str(getattr(engine, "version", "")),
+                version=version,
                 voice=voice,
                 language=language,
                 text=text,
                 rate=self.rate,
             )
-            cached = self.cache.get(key, self.rate)
+            cached = cache.get(key, self.rate)
             if cached is not None:
                 return _as_float(cached), None
         budget = self.tts_timeout + 0.05 * self._placeholder.seconds(text)
@@ -294,10 +296,10 @@ class WavBackend:
             # Quantised now as the cache stores it, so that warm and cold runs agree.
             pcm = _to_int16(resample(_as_float(raw), int(rate), self.rate))
         except _Timeout:
-            self._hung = f"{engine.name} did not answer within {budget:.0f} s"
+            self._hung = f"{engine.name} did not answer within {budget:g} s"
             return self._placeholder_speech(text, self._hung)
         except (Exception, SystemExit) as exc:
             return self._placeholder_speech(text, f"{engine.name} failed: {exc}")
-        if key is not None and self.cache is not None:
-            self.cache.put(key, pcm, self.rate)
+        if cache is not None and key is not None:
+            cache.put(key, pcm, self.rate)
         return _as_float(pcm), None

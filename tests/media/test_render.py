@@ -359,6 +359,21 @@ def test_a_failing_engine_gives_placeholder_speech_for_that_clip(
     assert clip.note is not None and reason in clip.note
 
 
+@pytest.mark.parametrize(
+    "samples",
+    [
+        np.full(800, 16384, dtype=np.int16),
+        np.full(800, 2**30, dtype=np.int32),
+        np.full(800, 0.5, dtype=np.float64),
+    ],
+)
+def test_engine_samples_of_any_numeric_type_are_scaled_to_full_scale(samples: np.ndarray) -> None:
+    engine = BrokenEngine(result=(samples, 8000))
+    clip = WavBackend(tts=engine, cache=False).speech("x", voice="man", language="en")  # type: ignore[arg-type]
+    assert clip.note is None
+    assert clip.payload[400] == pytest.approx(0.5, abs=1e-3)
+
+
 def test_auto_without_an_engine_notes_it_on_every_clip(monkeypatch: pytest.MonkeyPatch) -> None:
     from rcml._media import _tts
 
