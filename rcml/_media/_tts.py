@@ -308,6 +308,8 @@ class _Pyttsx3:
         except Exception as exc:  # pyttsx3 raises RuntimeError, OSError, ImportError...
             raise MediaError(f"pyttsx3 could not start: {exc}") from None
         _silence_pyttsx3_prints()
+        if sys.platform.startswith("linux"):
+            _no_cancel(engine)
         self.engine = engine
         self.version = getattr(pyttsx3, "__version__", "") or _distribution_version("pyttsx3")
         self.done = threading.Event()
@@ -342,8 +344,8 @@ class _Pyttsx3:
                     return female[0][0]
             if matches:
                 first = matches[0][0]
-                espeak_driver = "/" in first or first.islower()
-                return first + "+f2" if gender == 2 and espeak_driver else first
+                on_espeak = sys.platform.startswith("linux")
+                return first + "+f2" if gender == 2 and on_espeak else first
         return None
 
 
@@ -392,6 +394,20 @@ def _silence_pyttsx3_prints() -> None:
     driver = sys.modules.get("pyttsx3.drivers.espeak")
     if driver is not None:
         driver.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+
+
+def _no_cancel(engine: Any) -> None:
+    """Keep pyttsx3's espeak driver from cancelling what it has just queued.
+
+    Every ``runAndWait`` ends with ``endLoop``, which calls the driver's ``stop()``,
+    which calls ``espeak_Cancel`` if espeak is still busy, and espeak's asynchronous
+    queue then loses whatever it held: a rate or voice change (media.md §1.5.2), or
+    the next utterance (seen here: an empty file about one run in five). Stopping is
+    only for interrupting ``say()``, which rcml never calls.
+    """
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    if driver is not None and hasattr(driver, "stop"):
+        driver.stop = lambda: None
 
 
 _pyttsx3: _Pyttsx3 | None = None
