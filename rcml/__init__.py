@@ -80,6 +80,15 @@ if _typing.TYPE_CHECKING:
     from rcml._lint import apply_fixes as apply_fixes
     from rcml._lint import lint_paths as lint_paths
     from rcml._lint import lint_source as lint
+    from rcml._media import EspeakEngine as EspeakEngine
+    from rcml._media import PlaceholderEngine as PlaceholderEngine
+    from rcml._media import Pyttsx3Engine as Pyttsx3Engine
+    from rcml._media import SpeechCache as SpeechCache
+    from rcml._media import TtsEngine as TtsEngine
+    from rcml._media import WavBackend as WavBackend
+    from rcml._media import detect_dtmf as detect_dtmf
+    from rcml._media import goertzel_power as goertzel_power
+    from rcml._media import select_engine as select_engine
     from rcml._parse import parse as parse
     from rcml._rehearse import CallerScript as CallerScript
     from rcml._rehearse import CallRecord as CallRecord
@@ -206,10 +215,29 @@ __all__ = [
     "arehearse",
     "load_script",
     "rehearse",
+    # Rehearsal audio: the WAV renderer and text to speech.
+    "WavBackend",
+    "TtsEngine",
+    "EspeakEngine",
+    "Pyttsx3Engine",
+    "PlaceholderEngine",
+    "SpeechCache",
+    "select_engine",
+    "detect_dtmf",
+    "goertzel_power",
 ]
 
 # Public name -> (module, attribute).
 _LAZY: dict[str, tuple[str, str]] = {
+    "WavBackend": ("rcml._media", "WavBackend"),
+    "TtsEngine": ("rcml._media", "TtsEngine"),
+    "EspeakEngine": ("rcml._media", "EspeakEngine"),
+    "Pyttsx3Engine": ("rcml._media", "Pyttsx3Engine"),
+    "PlaceholderEngine": ("rcml._media", "PlaceholderEngine"),
+    "SpeechCache": ("rcml._media", "SpeechCache"),
+    "select_engine": ("rcml._media", "select_engine"),
+    "detect_dtmf": ("rcml._media", "detect_dtmf"),
+    "goertzel_power": ("rcml._media", "goertzel_power"),
     "CallRecord": ("rcml._rehearse", "CallRecord"),
     "CallerScript": ("rcml._rehearse", "CallerScript"),
     "Clip": ("rcml._rehearse", "Clip"),

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from rcml._media import WavBackend
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -57,6 +60,39 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
     help="Folder for the WAV files of Record and Dial record (default: a temporary folder).",
 )
 @click.option("--seed", type=int, help="Seed the Sids, for reports that compare equal run to run.")
+@click.option(
+    "--wav",
+    "wav_path",
+    type=click.Path(dir_okay=False),
+    help="Render what the caller hears (and sends) to this WAV file.",
+)
+@click.option(
+    "--wav-format",
+    type=click.Choice(["pcm16", "ulaw", "alaw"]),
+    default="pcm16",
+    show_default=True,
+    help="16-bit PCM, or G.711 mu-law / A-law as telephone networks carry it.",
+)
+@click.option(
+    "--rate",
+    type=click.IntRange(min=1000, max=192000),
+    default=8000,
+    show_default=True,
+    help="Sample rate of the WAV file (8000 is telephone quality).",
+)
+@click.option(
+    "--stereo",
+    is_flag=True,
+    help="Left: what the caller hears; right: what the caller sends (keys, speech).",
+)
+@click.option(
+    "--tts",
+    type=click.Choice(["auto", "espeak", "pyttsx3", "placeholder"]),
+    default="auto",
+    show_default=True,
+    help="Text-to-speech engine for <Say> (auto: $RCML_TTS, then libespeak-ng).",
+)
+@click.option("--no-cache", is_flag=True, help="Synthesise every prompt again; skip the cache.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the outcome, not the transcript.")
 def rehearse(
     target: str,
@@ -70,6 +106,12 @@ def rehearse(
     http_timeout: float,
     recordings_dir: str | None,
     seed: int | None,
+    wav_path: str | None,
+    wav_format: str,
+    rate: int,
+    stereo: bool,
+    tts: str,
+    no_cache: bool,
     quiet: bool,
 ) -> None:
     """Rehearse a whole call against TARGET with a scripted caller, offline.
@@ -81,6 +123,7 @@ def rehearse(
     from rcml._rehearse import ScriptError, TargetError, load_script
     from rcml._rehearse import rehearse as run
 
+    media = _audio_backend(rate, stereo, tts, no_cache) if wav_path is not None else None
     try:
         script = load_script(caller) if caller is not None else None
         result = run(
@@ -94,6 +137,7 @@ def rehearse(
             http_timeout=http_timeout,
             recordings_dir=recordings_dir,
             seed=seed,
+            media=media,
         )
     except (ScriptError, TargetError) as exc:
         click.echo(f"rcml rehearse: {exc}", err=True)
@@ -111,6 +155,8 @@ def rehearse(
             except OSError as exc:
                 click.echo(f"rcml rehearse: cannot write {json_path}: {exc.strerror}", err=True)
                 sys.exit(EXIT_USAGE)
+    if media is not None and wav_path is not None:
+        _write_wav(media, wav_path, wav_format)
     if result.ok:
         if quiet:
             call = result.call
@@ -120,3 +166,27 @@ def rehearse(
     more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
     click.echo(f"rcml rehearse: {first}{more}", err=True)
     sys.exit(EXIT_FAILED)
+
+
+def _audio_backend(rate: int, stereo: bool, tts: str, no_cache: bool) -> WavBackend:
+    from rcml._media import PlaceholderEngine, WavBackend
+    from rcml._rehearse import MediaError
+
+    try:
+        backend = WavBackend(rate=rate, stereo=stereo, tts=tts, cache=not no_cache)
+    except MediaError as exc:
+        click.echo(f"rcml rehearse: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    engine = backend.engine
+    if isinstance(engine, PlaceholderEngine) and engine.reason:
+        # Said once here; each prompt's note in the transcript says it again in context.
+        click.echo(f"rcml rehearse: warning: {engine.reason}; speech is a placeholder", err=True)
+    return backend
+
+
+def _write_wav(backend: WavBackend, path: str, wav_format: str) -> None:
+    try:
+        backend.write(path, format=wav_format)  # type: ignore[arg-type]
+    except OSError as exc:
+        click.echo(f"rcml rehearse: cannot write {path}: {exc.strerror}", err=True)
+        sys.exit(EXIT_USAGE)

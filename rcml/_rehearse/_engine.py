@@ -869,7 +869,10 @@ class Engine:
             if i and t - last > timeout:
                 return last + timeout, collected, "timeout"
             if not self._leg.screening:
-                self.media.place(self.media.tone("dtmf", digit=key), t, channel="sent")
+                # The key counts when it is released: its tone ends at t, so a last key
+                # that ends the call is still in the audio.
+                tone = self.media.tone("dtmf", digit=key)
+                self.media.place(tone, max(0.0, t - tone.duration), channel="sent")
             last = t
             if key in finish:
                 return t, collected, "finish"
