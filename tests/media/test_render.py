@@ -457,3 +457,48 @@ def test_importing_rcml_loads_no_audio_library() -> None:
 def test_clip_payload_is_not_part_of_equality() -> None:
     a = backend().tone("beep")
     assert a == Clip("tone", a.duration, "beep")
+
+
+# ------------------------------------------------------------- through a rehearsal
+
+
+def test_bad_play_audio_in_a_rehearsal_hangs_up_as_restcomm_and_says_why(
+    tmp_path: Path,
+) -> None:
+    from rcml import rehearse
+
+    (tmp_path / "page.wav").write_text("<html>Not found</html>")
+    (tmp_path / "main.xml").write_text(
+        "<Response><Say>Hello</Say><Play>page.wav</Play><Say>never heard</Say></Response>"
+    )
+    wav = backend()
+    result = rehearse(str(tmp_path / "main.xml"), media=wav)
+    (notice,) = result.events_of("notification")
+    assert notice.details["code"] == 13233 and "page.wav" in notice.details["error"]
+    assert not result.ok and "RestComm hangs up" in result.problems[0]
+    assert not result.heard("never heard")
+    assert wav.duration == pytest.approx(result.events[-1].t)
+
+
+def test_speech_edge_cases_in_a_rehearsal_keep_the_call_going(tmp_path: Path) -> None:
+    from rcml import rehearse
+
+    ssml_like = "&lt;speak&gt;Hi &lt;break time='1s'/&gt; there&lt;/speak&gt;"
+    (tmp_path / "main.xml").write_text(
+        f"<Response><Say></Say><Say>{ssml_like}</Say><Say>{'word ' * 3000}</Say>"
+        "<Hangup/></Response>"
+    )
+    engine = HangingEngine()
+    try:
+        wav = WavBackend(tts=engine, cache=False, tts_timeout=0.2)
+        started = time.perf_counter()
+        result = rehearse(str(tmp_path / "main.xml"), media=wav)
+    finally:
+        engine.release.set()
+    assert time.perf_counter() - started < 5.0
+    assert result.ok and result.call.status == "completed"
+    notes = [e.details["note"] for e in result.events_of("say")]
+    assert notes[0] is None  # empty text: nothing to say, no engine asked
+    # The engine hangs on the first text and is not asked again during this call.
+    assert "did not answer" in notes[1] and "did not answer" in notes[2]
+    assert wav.duration == pytest.approx(result.events[-1].t)
