@@ -1149,7 +1149,10 @@ class Engine:
                     min(s.answer_after, timeout) if s.outcome == "busy" else 0.0 for s in failing
                 )
             )
-        ringback = self.media.tone("ringback", max(0.0, ring_end - t0))
+        # A line that is busy answers 486 before it ever rings: the caller hears the
+        # busy tone, not ringback, until RestComm gives up on it.
+        busy = winner is None and all(b.spec.outcome == "busy" for b in branches)
+        ringback = self.media.tone("busy" if busy else "ringback", max(0.0, ring_end - t0))
         self._place(ringback)
         caller_left = ring_end > self.deadline
         self.t = min(ring_end, self.deadline)

@@ -503,3 +503,20 @@ def test_speech_edge_cases_in_a_rehearsal_keep_the_call_going(tmp_path: Path) ->
     assert [text[:7] for text, _ in says] == ["<speak>", "word wo"]
     assert ["did not answer" in (note or "") for _, note in says] == [True, True]
     assert wav.duration == pytest.approx(result.events[-1].t)
+
+
+@pytest.mark.parametrize(("outcome", "hz", "not_hz"), [(None, 440, 620), ("busy", 620, 440)])
+def test_a_dial_sounds_ringback_or_busy(
+    tmp_path: Path, outcome: str | None, hz: int, not_hz: int
+) -> None:
+    from rcml import CallerScript, rehearse
+
+    (tmp_path / "main.xml").write_text("<Response><Dial>+15550001111</Dial></Response>")
+    spec = {"answer_after": 4, "talk": 1} | ({"outcome": outcome} if outcome else {})
+    script = CallerScript.from_mapping({"dial": {"+15550001111": spec}})
+    wav = backend()
+    result = rehearse(str(tmp_path / "main.xml"), script, media=wav)
+    (dial,) = result.events_of("dial")
+    heard = wav.track("heard")[round(dial.t * RATE) : round((dial.t + 1.5) * RATE)]
+    assert goertzel_power(heard, hz, RATE) > 1e-4
+    assert goertzel_power(heard, not_hz, RATE) < 1e-6
