@@ -116,7 +116,8 @@ def test_stereo_puts_the_key_press_on_the_right(tmp_path: Path) -> None:
     assert detect_dtmf(samples[:, 0], rate) == []
     ((at, key),) = detect_dtmf(samples[:, 1], rate)
     assert key == "1"
-    assert event_time(report, "gather-end") - 0.1 <= at <= event_time(report, "gather-end")
+    pressed = event_time(report, "gather-end")
+    assert pressed - 0.13 <= at <= pressed  # its tone ends when it counts; 25 ms blocks
 
 
 def test_ulaw_at_another_rate(tmp_path: Path) -> None:
@@ -153,7 +154,8 @@ def test_real_speech_in_the_example_ivr(tmp_path: Path) -> None:
     presses = [e["t"] for e in data["events"] if e["type"] == "gather-end"]
     keys = detect_dtmf(samples[:, 1], rate)
     assert [k for _, k in keys] == ["1", "2"]
-    assert all(t - 0.1 <= at <= t for (at, _), t in zip(keys, presses, strict=True))
+    # A key's 100 ms tone ends when it counts; the detector works in 25 ms blocks.
+    assert all(t - 0.13 <= at <= t for (at, _), t in zip(keys, presses, strict=True))
     ring = next(e for e in data["events"] if e["type"] == "dial")
     start = round(ring["t"] * rate)
     assert goertzel_power(samples[start : start + rate, 0], 440, rate) > 1e-4
