@@ -11,7 +11,7 @@ from typing import Any, Literal
 import httpx
 
 from rcml._rehearse._engine import Engine
-from rcml._rehearse._http import resolve_target
+from rcml._rehearse._http import ASGIAppTransport, resolve_target
 from rcml._rehearse._media import MediaBackend, TimingBackend
 from rcml._rehearse._model import Rehearsal
 from rcml._rehearse._script import CallerScript, load_script
@@ -20,19 +20,6 @@ __all__ = ["arehearse", "rehearse"]
 
 Profile = Literal["restcomm", "docs"]
 CallerArg = CallerScript | Mapping[str, Any] | str | Path | None
-
-
-class _Cookies(httpx.Cookies):
-    """Keeps cookies as RestComm's HTTP client does, but only parses responses that set
-    one: httpx's cookie extraction costs more than the rest of an in-process request."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        if "set-cookie" in response.headers:
-            super().extract_cookies(response)
-
-    def set_cookie_header(self, request: httpx.Request) -> None:
-        if self.jar:
-            super().set_cookie_header(request)
 
 
 def _script(caller: CallerArg) -> CallerScript:
@@ -80,13 +67,15 @@ async def arehearse(
     initial, transport = resolve_target(target, url=url or spec.url)
     backend = media() if callable(media) and not isinstance(media, MediaBackend) else media
     own_client = client is None
-    http = client or httpx.AsyncClient(
-        transport=transport, follow_redirects=False, cookies=_Cookies()
-    )
+    http = client or httpx.AsyncClient(transport=transport, follow_redirects=False)
+    # An in-process ASGI app is called directly, without httpx's request and response
+    # objects, which cost several times the app's own answer.
+    app = transport.app if own_client and isinstance(transport.app, ASGIAppTransport) else None
     try:
         engine = Engine(
             script=script,
             client=http,
+            app=app,
             url=initial,
             media=backend if backend is not None else TimingBackend(),
             profile=profile,

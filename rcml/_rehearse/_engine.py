@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from rcml import _ast as a
 from rcml._exceptions import DocumentError
-from rcml._rehearse._http import prepare
+from rcml._rehearse._http import APP_BASE, ASGIAppTransport, prepare
 from rcml._rehearse._media import Clip, MediaBackend, MediaError
 from rcml._rehearse._model import (
     API_VERSION,
@@ -37,6 +37,29 @@ from rcml._rehearse._model import (
     clock,
 )
 from rcml._rehearse._script import CallerScript, DialSpec, GatherInput, RecordInput
+
+
+class Answer(Protocol):
+    """What the interpreter reads of a response: httpx's, or an in-process app's."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Any: ...  # a mapping with lower-case keys
+    @property
+    def content(self) -> bytes: ...
+
+
+_APP_PREFIX = APP_BASE + "/"
+# Sent with every request, by httpx or straight to an in-process app alike.
+_HEADERS = {
+    "accept": "*/*",
+    "accept-encoding": "gzip, deflate",
+    "connection": "keep-alive",
+    "user-agent": "rcml-rehearse (RestComm interpreter)",
+}
+_APP_HEADERS = [(b"host", b"testserver")] + [(k.encode(), v.encode()) for k, v in _HEADERS.items()]
+_FORM_TYPE = "application/x-www-form-urlencoded"
 
 Params = list[tuple[str, str | None]]
 
@@ -85,6 +108,7 @@ class Engine:
         *,
         script: CallerScript,
         client: httpx.AsyncClient,
+        app: ASGIAppTransport | None = None,
         url: str,
         media: MediaBackend,
         profile: str = "restcomm",
@@ -96,6 +120,7 @@ class Engine:
     ) -> None:
         self.script = script
         self.client = client
+        self.app = app
         self.url = url
         self.media = media
         self.profile = profile
@@ -339,24 +364,53 @@ class Engine:
         self._end(leg, "failed")
         raise _CallOver
 
+    async def _call_app(self, method: str, url: str, body: bytes | None) -> Answer:
+        path, _, query = url[len(APP_BASE) :].partition("?")
+        headers = list(_APP_HEADERS)
+        if body is not None:
+            headers += [
+                (b"content-type", _FORM_TYPE.encode()),
+                (b"content-length", b"%d" % len(body)),
+            ]
+        jar = self.client.cookies
+        if jar.jar:  # RestComm's HTTP client sends back the cookies the app set
+            probe = httpx.Request(method, url)
+            jar.set_cookie_header(probe)
+            if "cookie" in probe.headers:
+                headers.append((b"cookie", probe.headers["cookie"].encode("latin-1")))
+        answer = await self.app.call(method, path, query.encode(), headers, body or b"")  # type: ignore[union-attr]
+        if any(name.lower() == b"set-cookie" for name, _ in answer.raw):
+            jar.extract_cookies(
+                httpx.Response(
+                    answer.status_code, headers=answer.raw, request=httpx.Request(method, url)
+                )
+            )
+        return answer
+
     async def _request(
         self, purpose: str, url: str, method: str, params: Params, leg: Leg
-    ) -> httpx.Response | None:
+    ) -> Answer | None:
         """Make one request and log it; None when no response came."""
         if self._pending and purpose != "status-callback":
             await self._flush_callbacks()
         method, final_url, body = prepare(method, url, params)
-        headers = {"content-type": "application/x-www-form-urlencoded"} if body is not None else {}
+        headers = {**_HEADERS, "content-type": _FORM_TYPE} if body is not None else _HEADERS
         response = None
         error = None
         try:
             # wait_for also bounds in-process apps, which httpx's timeouts do not cover.
             # A Request built directly skips the client's base-URL merging, which costs
             # more than an in-process app's whole answer.
-            request = httpx.Request(
-                method, final_url, headers=headers, content=body, extensions=self._timeout
-            )
-            response = await asyncio.wait_for(self.client.send(request), self.http_timeout)
+            if self.app is not None and final_url.startswith(_APP_PREFIX):
+                pending: Awaitable[Answer] = self._call_app(method, final_url, body)
+            else:
+                request = httpx.Request(
+                    method, final_url, headers=headers, content=body, extensions=self._timeout
+                )
+                if self.client.cookies.jar:  # send() alone does not add the client's cookies
+                    self.client.cookies.set_cookie_header(request)
+                pending = self.client.send(request)
+            response = await asyncio.wait_for(pending, self.http_timeout)
         except (httpx.TimeoutException, TimeoutError):
             error = f"no answer within {self.http_timeout:g} s"
         except httpx.HTTPError as exc:

@@ -144,24 +144,47 @@ class ASGIAppTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         url = request.url
+        answer = await self.call(
+            request.method,
+            url.raw_path.split(b"?")[0].decode("ascii"),
+            url.query,
+            [(k.lower(), v) for k, v in request.headers.raw],
+            body,
+            host=(url.host, url.port or 80),
+            scheme=url.scheme,
+        )
+        return httpx.Response(answer.status_code, headers=answer.raw, content=answer.content)
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        query: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        *,
+        host: tuple[str, int] = ("testserver", 80),
+        scheme: str = "http",
+    ) -> AppAnswer:
+        """One request to the app, with no httpx objects on the way in or out."""
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
             "http_version": "1.1",
-            "method": request.method,
-            "headers": [(k.lower(), v) for k, v in request.headers.raw],
-            "scheme": url.scheme,
-            "path": url.path,
-            "raw_path": url.raw_path.split(b"?")[0],
-            "query_string": url.query,
-            "server": (url.host, url.port or 80),
+            "method": method,
+            "headers": headers,
+            "scheme": scheme,
+            "path": unquote(path),
+            "raw_path": path.encode("ascii", "replace"),
+            "query_string": query,
+            "server": host,
             "client": ("127.0.0.1", 5080),
             "root_path": "",
         }
         sent_body = False
         done = asyncio.Event()
         status = 500
-        headers: list[tuple[bytes, bytes]] = []
+        raw: list[tuple[bytes, bytes]] = []
         parts: list[bytes] = []
 
         async def receive() -> dict[str, Any]:
@@ -173,17 +196,35 @@ class ASGIAppTransport(httpx.AsyncBaseTransport):
             return {"type": "http.request", "body": body, "more_body": False}
 
         async def send(message: dict[str, Any]) -> None:
-            nonlocal status, headers
+            nonlocal status, raw
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
+                raw = list(message.get("headers", []))
             elif message["type"] == "http.response.body":
                 parts.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     done.set()
 
         await self.app(scope, receive, send)
-        return httpx.Response(status, headers=headers, content=b"".join(parts))
+        return AppAnswer(status, raw, b"".join(parts))
+
+
+class AppAnswer:
+    """An in-process app's response: what the interpreter reads of an httpx.Response
+    (``status_code``, lower-case ``headers``, ``content``) at a fraction of its cost."""
+
+    __slots__ = ("content", "headers", "raw", "status_code")
+
+    def __init__(self, status: int, raw: list[tuple[bytes, bytes]], content: bytes) -> None:
+        self.status_code = status
+        self.raw = raw
+        self.content = content
+        headers: dict[str, str] = {}
+        for key, value in raw:
+            name = key.decode("latin-1").lower()
+            text = value.decode("latin-1")
+            headers[name] = f"{headers[name]}, {text}" if name in headers else text
+        self.headers = headers
 
 
 class Router(httpx.AsyncBaseTransport):
