@@ -9,6 +9,7 @@ needed, because building its TLS context costs milliseconds).
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -47,6 +48,7 @@ class TargetError(RCMLError):
 _PLAIN = re.compile(r"[A-Za-z0-9_.\-~]*")
 
 
+@functools.lru_cache(maxsize=4096)  # names, Sids and statuses repeat on every request
 def _q(text: str) -> str:
     return text if _PLAIN.fullmatch(text) else quote_plus(text)
 
