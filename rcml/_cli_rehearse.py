@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from rcml._rehearse import Rehearsal
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -35,6 +38,12 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
     "json_path",
     type=click.Path(dir_okay=False),
     help="Write the report as JSON ('-' for stdout).",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    help="Write the report as one self-contained HTML page (timeline, graph, transcript).",
 )
 @click.option(
     "--max-documents",
@@ -66,6 +75,7 @@ def rehearse(
     to: str | None,
     profile: str,
     json_path: str | None,
+    html_path: str | None,
     max_documents: int,
     http_timeout: float,
     recordings_dir: str | None,
@@ -111,6 +121,8 @@ def rehearse(
             except OSError as exc:
                 click.echo(f"rcml rehearse: cannot write {json_path}: {exc.strerror}", err=True)
                 sys.exit(EXIT_USAGE)
+    if html_path is not None:
+        _write_html(result, html_path, None)
     if result.ok:
         if quiet:
             call = result.call
@@ -120,3 +132,14 @@ def rehearse(
     more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
     click.echo(f"rcml rehearse: {first}{more}", err=True)
     sys.exit(EXIT_FAILED)
+
+
+def _write_html(rehearsal: Rehearsal, path: str, audio: bytes | None) -> None:
+    """Write the HTML report; ``audio`` is the call rendered to WAV, when it was."""
+    from rcml._report import write_report
+
+    try:
+        write_report(rehearsal, path, audio=audio)
+    except OSError as exc:
+        click.echo(f"rcml rehearse: cannot write {path}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
