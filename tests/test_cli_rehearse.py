@@ -62,3 +62,29 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
         assert code == 2 and out == ""
         assert err.count("\n") == 1 and "Traceback" not in err
     assert "did you mean 'digits'" in invoke(str(EXAMPLES / "blocked.xml"), "--caller", str(bad))[2]
+
+
+def test_html_report(tmp_path: Path) -> None:
+    import lxml.html
+
+    report = tmp_path / "r.html"
+    code, _, err = invoke(
+        f"{EXAMPLES}/ivr/app.py:asgi_app",
+        "--caller",
+        f"{EXAMPLES}/ivr/calls/sales.toml",
+        "--html",
+        str(report),
+        "-q",
+    )
+    assert code == 0, err
+    page = lxml.html.document_fromstring(report.read_text(encoding="utf-8"))
+    assert page.cssselect("#timeline .lane") and page.cssselect("ol.transcript li")
+    assert not page.cssselect("audio")  # no --wav yet: the page says so and still works
+
+
+def test_html_report_unwritable(tmp_path: Path) -> None:
+    code, _, err = invoke(
+        f"{EXAMPLES}/blocked.xml", "--html", str(tmp_path / "missing" / "r.html"), "-q"
+    )
+    assert code == 2
+    assert err.startswith("rcml rehearse: cannot write")
