@@ -152,3 +152,15 @@ def test_transcript_times_come_from_its_clock() -> None:
 def test_wav_length_from_the_header() -> None:
     assert wav_seconds(tone_wav(1.5)) == pytest.approx(1.5)
     assert wav_seconds(b"not a wav at all") is None
+
+
+def test_a_call_that_went_wrong_shows_why(tmp_path: Path) -> None:
+    (tmp_path / "menu.xml").write_text(
+        '<Response><Gather action="next.xml"><Say>Press 1.</Say></Gather></Response>'
+    )
+    call = rcml.rehearse(str(tmp_path / "menu.xml"), {"gather": [{"digits": "1"}]}, seed=2)
+    assert not call.ok
+    doc = page(rcml.render_report(call))
+    assert doc.cssselect("h1 .badge.failed")
+    assert [li.text for li in doc.cssselect("ul.problems li")] == call.problems
+    assert doc.cssselect("#requests .status-err")  # next.xml answered 404
