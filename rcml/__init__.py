@@ -107,6 +107,13 @@ if _typing.TYPE_CHECKING:
     from rcml._rehearse import arehearse as arehearse
     from rcml._rehearse import load_script as load_script
     from rcml._rehearse import rehearse as rehearse
+    from rcml._report import CallGraph as CallGraph
+    from rcml._report import GraphEdge as GraphEdge
+    from rcml._report import GraphError as GraphError
+    from rcml._report import GraphNode as GraphNode
+    from rcml._report import build_graph as build_graph
+    from rcml._report import render_report as render_report
+    from rcml._report import write_report as write_report
     from rcml._request import CallDirection as CallDirection
     from rcml._request import CallRequest as CallRequest
     from rcml._request import CallStatus as CallStatus
@@ -225,6 +232,14 @@ __all__ = [
     "select_engine",
     "detect_dtmf",
     "goertzel_power",
+    # Seeing the call: the HTML report and the call-flow graph.
+    "CallGraph",
+    "GraphEdge",
+    "GraphError",
+    "GraphNode",
+    "build_graph",
+    "render_report",
+    "write_report",
 ]
 
 # Public name -> (module, attribute).
@@ -255,6 +270,13 @@ _LAZY: dict[str, tuple[str, str]] = {
     "arehearse": ("rcml._rehearse", "arehearse"),
     "load_script": ("rcml._rehearse", "load_script"),
     "rehearse": ("rcml._rehearse", "rehearse"),
+    "CallGraph": ("rcml._report", "CallGraph"),
+    "GraphEdge": ("rcml._report", "GraphEdge"),
+    "GraphError": ("rcml._report", "GraphError"),
+    "GraphNode": ("rcml._report", "GraphNode"),
+    "build_graph": ("rcml._report", "build_graph"),
+    "render_report": ("rcml._report", "render_report"),
+    "write_report": ("rcml._report", "write_report"),
     "CallEvent": ("rcml._ast", "CallEvent"),
     "Client": ("rcml._ast", "Client"),
     "Conference": ("rcml._ast", "Conference"),

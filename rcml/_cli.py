@@ -263,11 +263,13 @@ def _to_json(node: rcml.Node) -> dict[str, Any]:
 
 
 def _register() -> None:
+    from rcml._cli_graph import graph
     from rcml._cli_lint import lint
     from rcml._cli_rehearse import rehearse
 
     cli.add_command(lint)
     cli.add_command(rehearse)
+    cli.add_command(graph)
 
 
 _register()

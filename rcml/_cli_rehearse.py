@@ -11,6 +11,7 @@ import click
 
 if TYPE_CHECKING:
     from rcml._media import WavBackend
+    from rcml._rehearse import Rehearsal
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +39,12 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
     "json_path",
     type=click.Path(dir_okay=False),
     help="Write the report as JSON ('-' for stdout).",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    help="Write the report as one self-contained HTML page (timeline, graph, transcript).",
 )
 @click.option(
     "--max-documents",
@@ -102,6 +109,7 @@ def rehearse(
     to: str | None,
     profile: str,
     json_path: str | None,
+    html_path: str | None,
     max_documents: int,
     http_timeout: float,
     recordings_dir: str | None,
@@ -123,7 +131,8 @@ def rehearse(
     from rcml._rehearse import ScriptError, TargetError, load_script
     from rcml._rehearse import rehearse as run
 
-    media = _audio_backend(rate, stereo, tts, no_cache) if wav_path is not None else None
+    wants_audio = wav_path is not None or html_path is not None
+    media = _audio_backend(rate, stereo, tts, no_cache) if wants_audio else None
     try:
         script = load_script(caller) if caller is not None else None
         result = run(
@@ -157,6 +166,9 @@ def rehearse(
                 sys.exit(EXIT_USAGE)
     if media is not None and wav_path is not None:
         _write_wav(media, wav_path, wav_format)
+    if html_path is not None:
+        # Browsers play 16-bit PCM WAV everywhere; G.711 in WAV they may not.
+        _write_html(result, html_path, media.to_bytes() if media is not None else None)
     if result.ok:
         if quiet:
             call = result.call
@@ -189,4 +201,15 @@ def _write_wav(backend: WavBackend, path: str, wav_format: str) -> None:
         backend.write(path, format=wav_format)  # type: ignore[arg-type]
     except OSError as exc:
         click.echo(f"rcml rehearse: cannot write {path}: {exc.strerror}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _write_html(rehearsal: Rehearsal, path: str, audio: bytes | None) -> None:
+    """Write the HTML report; ``audio`` is the call rendered to WAV, when it was."""
+    from rcml._report import write_report
+
+    try:
+        write_report(rehearsal, path, audio=audio)
+    except OSError as exc:
+        click.echo(f"rcml rehearse: cannot write {path}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)

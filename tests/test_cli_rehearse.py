@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -185,3 +186,45 @@ def test_audio_errors_exit_2_with_one_line(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("RCML_TTS", "festival")
     code, _, err = invoke(str(EXAMPLES / "blocked.xml"), "--wav", str(tmp_path / "x.wav"))
     assert code == 2 and err.count("\n") == 1 and "unknown RCML_TTS 'festival'" in err
+
+
+# ----------------------------------------------------------------------- --html
+
+
+def test_html_report_embeds_the_call_audio(tmp_path: Path) -> None:
+    import base64
+
+    import lxml.html
+
+    report = tmp_path / "r.html"
+    code, _, err = invoke(
+        f"{EXAMPLES}/ivr/app.py:asgi_app",
+        "--caller",
+        f"{EXAMPLES}/ivr/calls/sales.toml",
+        "--html",
+        str(report),
+        "--tts",
+        "placeholder",
+        "--json",
+        str(tmp_path / "r.json"),
+        "-q",
+    )
+    assert code == 0, err
+    page = lxml.html.document_fromstring(report.read_text(encoding="utf-8"))
+    assert page.cssselect("#timeline .lane") and page.cssselect("ol.transcript li")
+    (audio,) = page.cssselect("audio")
+    src = audio.get("src") or audio.cssselect("source")[0].get("src")
+    header, _, data = src.partition(",")
+    assert header == "data:audio/wav;base64"
+    info = sf.info(io.BytesIO(base64.b64decode(data)))
+    assert (info.samplerate, info.subtype) == (8000, "PCM_16")
+    end = json.loads((tmp_path / "r.json").read_text())["events"][-1]["t"]
+    assert info.duration == pytest.approx(end, abs=0.001)  # the player's time is the call's
+
+
+def test_html_report_unwritable(tmp_path: Path) -> None:
+    code, _, err = invoke(
+        f"{EXAMPLES}/blocked.xml", "--html", str(tmp_path / "missing" / "r.html"), "-q"
+    )
+    assert code == 2
+    assert err.startswith("rcml rehearse: cannot write")
