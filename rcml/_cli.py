@@ -265,9 +265,11 @@ def _to_json(node: rcml.Node) -> dict[str, Any]:
 def _register() -> None:
     from rcml._cli_lint import lint
     from rcml._cli_rehearse import rehearse
+    from rcml._cli_serve import serve
 
     cli.add_command(lint)
     cli.add_command(rehearse)
+    cli.add_command(serve)
 
 
 _register()

@@ -5,7 +5,9 @@ docs and code disagree, ``profile="restcomm"`` follows the code and ``"docs"`` t
 every such fork is marked ``# profile:``.
 
 The clock never waits: ``self.t`` is advanced by what each verb would take (prompt
-lengths, timeouts, ringing), so a ten-minute call rehearses in milliseconds.
+lengths, timeouts, ringing), so a ten-minute call rehearses in milliseconds. A
+:class:`CallControl` (``rcml serve``) paces it to wall time instead, and hands in live
+call modifications, which the engine applies between verbs.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -73,6 +75,35 @@ class Leg:
     screening: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class LiveCommand:
+    """A live call modification (the Calls API's POST to a call), applied between verbs.
+
+    ``kind``: ``"redirect"`` (run the RCML at ``url`` now), ``"hangup"`` (``status``
+    ``completed`` ends any call, ``canceled`` one that is not answered yet) or ``"mute"``.
+    """
+
+    kind: str
+    url: str | None = None
+    method: str = "POST"
+    status: str | None = None
+    muted: bool = False
+    child_call_mode: str = "Hangup"
+
+
+class CallControl(Protocol):
+    """Paces the virtual clock and delivers live commands; without one the clock never waits."""
+
+    async def wait(self, t: float) -> None:
+        """Return once virtual second ``t`` is due, or earlier if a command is pending."""
+
+    def now(self) -> float:
+        """The virtual second it is now (less than a pending wait's ``t`` when cut short)."""
+
+    def command(self) -> LiveCommand | None:
+        """The next pending command, removing it."""
+
+
 class FetchFailed(Exception):
     def __init__(self, reason: str, status: int | None = None) -> None:
         self.reason = reason
@@ -93,8 +124,10 @@ class Engine:
         recordings_dir: Path | None = None,
         epoch: datetime,
         seed: int | None = None,
+        control: CallControl | None = None,
     ) -> None:
         self.script = script
+        self.control = control
         self.client = client
         self.url = url
         self.media = media
@@ -242,6 +275,8 @@ class Engine:
                 document = await self._initial_fetch(leg)
                 while document is not None:
                     document = await self._run_document(document, leg)
+                    if document is None and self.control is not None:
+                        document = await self._checkpoint(leg)
                 # Ran off the end of the document (§4.1.4).
                 if leg.answered:
                     self.say("end of RCML: RestComm hangs up")
@@ -263,6 +298,8 @@ class Engine:
             pass
         if not leg.ended:  # pragma: no cover - every path ends the leg
             self._end(leg, "completed")
+        if self.control is not None:
+            await self.control.wait(self.t)
         await self._flush_callbacks()
         await self._status_callback("completed")
         self.media.finish(self.t)
@@ -282,12 +319,53 @@ class Engine:
             outcome = spec.outcome or "no-answer"
             wait = spec.timeout if outcome == "no-answer" else min(spec.answer_after, spec.timeout)
             self.t += wait
+            await self._checkpoint(leg)
             self.say(f"called party: {outcome}")
             self.event("outcome", status=outcome)
             self._end(leg, outcome)
             raise _CallOver
         self.t += spec.answer_after
+        await self._checkpoint(leg)
         self._answer(leg)
+
+    async def _checkpoint(self, leg: Leg) -> a.Document | None:
+        """Wait for wall time to catch up with the clock, then apply a live command.
+
+        A command that arrives early cuts the wait short: the clock goes back to the
+        moment it arrived, so the verb that was playing (or the ringing) ends there.
+        """
+        if self.control is None:
+            return None
+        await self.control.wait(self.t)
+        command = self.control.command()
+        if command is None or leg.ended:
+            return None
+        self.t = min(self.t, self.control.now())
+        self._leg = leg
+        for child in self.out.child_calls:
+            # ChildCallMode=Hangup (the default): a connected Dial leg ends with the change.
+            if child.end is not None and child.end > self.t:
+                child.end = child.updated = max(child.start or self.t, self.t)
+        self.event("live-" + command.kind, to=command.url, status=command.status)
+        if command.kind == "mute":
+            self.say("muted" if command.muted else "unmuted")
+            return None
+        if command.kind == "hangup":
+            if command.status == "canceled" and leg.answered:
+                return None  # seeds: canceled does not affect a call already in progress
+            self.say(f"hung up through the Calls API (Status={command.status})")
+            self._end(leg, "completed" if leg.answered else "canceled")
+            raise _CallOver
+        assert command.url is not None
+        if not leg.answered:
+            # Still ringing: the new URL is where the call will start once answered.
+            self.url = command.url
+            self.script = replace(
+                self.script, call=replace(self.script.call, method=command.method)
+            )
+            return None
+        self.say(f"redirected through the Calls API to {_short(command.url)}")
+        return await self._follow("live-redirect", command.url, command.method, leg, [])
 
     def _answer(self, leg: Leg) -> None:
         if leg.answered:
@@ -345,6 +423,8 @@ class Engine:
         """Make one request and log it; None when no response came."""
         if self._pending and purpose != "status-callback":
             await self._flush_callbacks()
+        if self.control is not None:
+            await self.control.wait(self.t)
         method, final_url, body = prepare(method, url, params)
         headers = {"content-type": "application/x-www-form-urlencoded"} if body is not None else {}
         response = None
@@ -520,6 +600,10 @@ class Engine:
         for verb in document.verbs:
             if leg.ended:
                 return None
+            if self.control is not None:
+                redirected = await self._checkpoint(leg)
+                if redirected is not None:
+                    return redirected
             if not leg.screening and self.t >= self.deadline:
                 self._caller_hangs_up()
             handler = _HANDLERS.get(type(verb))
