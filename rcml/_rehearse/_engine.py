@@ -329,30 +329,33 @@ class Engine:
         self._answer(leg)
 
     async def _checkpoint(self, leg: Leg) -> a.Document | None:
-        """Wait for wall time to catch up with the clock, then apply a live command.
+        """Wait for wall time to catch up with the clock, applying live commands.
 
-        A command that arrives early cuts the wait short: the clock goes back to the
-        moment it arrived, so the verb that was playing (or the ringing) ends there.
+        A command that changes the call's course cuts the wait short: the clock goes
+        back to the moment it arrived, so the verb that was playing (or the ringing)
+        ends there. Mute, and a cancel of an answered call, change nothing.
         """
         if self.control is None:
             return None
-        await self.control.wait(self.t)
-        command = self.control.command()
-        if command is None or leg.ended:
-            return None
+        while True:
+            await self.control.wait(self.t)
+            command = self.control.command()
+            if command is None or leg.ended:
+                return None
+            self._leg = leg
+            self.event("live-" + command.kind, to=command.url, status=command.status)
+            if command.kind == "mute":
+                self.say("muted" if command.muted else "unmuted")
+                continue
+            if command.kind == "hangup" and command.status == "canceled" and leg.answered:
+                continue  # seeds: canceled does not affect a call already in progress
+            break
         self.t = min(self.t, self.control.now())
-        self._leg = leg
         for child in self.out.child_calls:
             # ChildCallMode=Hangup (the default): a connected Dial leg ends with the change.
             if child.end is not None and child.end > self.t:
                 child.end = child.updated = max(child.start or self.t, self.t)
-        self.event("live-" + command.kind, to=command.url, status=command.status)
-        if command.kind == "mute":
-            self.say("muted" if command.muted else "unmuted")
-            return None
         if command.kind == "hangup":
-            if command.status == "canceled" and leg.answered:
-                return None  # seeds: canceled does not affect a call already in progress
             self.say(f"hung up through the Calls API (Status={command.status})")
             self._end(leg, "completed" if leg.answered else "canceled")
             raise _CallOver

@@ -68,6 +68,8 @@ class Pacer:
     async def wait(self, t: float) -> None:
         delay = self._origin + t / self.speed - self._loop.time()
         if delay > 0 and not self._commands:
+            # What happened before now is stored now (a call starts ringing, then rings).
+            self._progress()
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
@@ -242,7 +244,7 @@ class CallRunner:
             # An engine bug must not leave the record "in-progress" forever.
             self._fail(live)
         else:
-            self._sync(live.stored.sid)
+            self._sync(live.stored.sid, final=True)
         finally:
             live.ended.set()
             self._live.pop(live.stored.sid, None)
@@ -296,14 +298,19 @@ class CallRunner:
             RecordingRow(sid, account_sid, call_sid, round(end - start, 2), created, str(path))
         )
 
-    def _sync(self, sid: str) -> None:
-        """Write the call (and its Dial legs) to the store if anything changed."""
+    def _sync(self, sid: str, *, final: bool = False) -> None:
+        """Write the call (and its Dial legs) to the store if anything changed.
+
+        The engine computes a verb's effects ahead of wall time (a Dial leg's whole life
+        at once); a change stamped later than now waits for its moment, unless ``final``.
+        """
         live = self._live.get(sid)
         if live is None:
             return
+        now = float("inf") if final else live.pacer.now() + 1e-6
         record = live.engine.out.call
         key = _key(record)
-        if key != live.saved:
+        if key != live.saved and record.updated <= now:
             live.saved = key
             _apply(live.stored, record)
             self.store.update_call(live.stored)
@@ -313,6 +320,8 @@ class CallRunner:
             if child_record.sid in live.children_done:
                 continue
             key = _key(child_record)
+            if child_record.updated > now:
+                continue
             known = self._children.get(child_record.sid)
             if known is None:
                 child = _stored(child_record, live.stored)

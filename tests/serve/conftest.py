@@ -101,6 +101,10 @@ class RcmlApp:
     def to(self, path: str) -> list[AppRequest]:
         return [r for r in self.requests if r.path == path]
 
+    def of(self, path: str, sid: str) -> list[AppRequest]:
+        """The requests to ``path`` made for call ``sid``."""
+        return [r for r in self.to(path) if r.params.get("CallSid") == sid]
+
     def wait_for(self, path: str, count: int = 1, timeout: float = 10.0) -> list[AppRequest]:
         deadline = time.monotonic() + timeout
         while len(self.to(path)) < count:

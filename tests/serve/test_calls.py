@@ -23,7 +23,7 @@ def test_create_answers_queued_and_the_call_runs_to_completion(
     assert done["status"] == "completed"
     assert done["start_time"] and done["end_time"]
     assert done["duration"] >= 1
-    fetch = [r for r in rcml_app.to("/hello.xml") if r.params["CallSid"] == call["sid"]]
+    fetch = rcml_app.of("/hello.xml", call["sid"])
     assert fetch[0].method == "POST"
     assert fetch[0].params["AccountSid"] == ACCOUNT.sid
     assert fetch[0].params["CallStatus"] == "in-progress"
@@ -47,7 +47,7 @@ def test_sip_to_is_listed_by_user_and_custom_headers_reach_the_app(
     call = serve.create(To="sip:bob@127.0.0.1:5060?X-Custom-Header1=1234", **{"X-Other": "9"})
     assert call["to"] == "bob"
     serve.wait(call["sid"])
-    fetch = [r for r in rcml_app.to("/hello.xml") if r.params["CallSid"] == call["sid"]][0]
+    [fetch] = rcml_app.of("/hello.xml", call["sid"])
     assert fetch.params["SipHeader_X-Custom-Header1"] == "1234"
     assert fetch.params["SipHeader_X-Other"] == "9"
 
@@ -132,7 +132,7 @@ def test_record_serves_the_recording_as_wav(serve: Serve, rcml_app: RcmlApp) -> 
     [recording] = recordings["recordings"]
     assert recording["call_sid"] == call["sid"]
     assert recording["duration"] > 0
-    action = [r for r in rcml_app.to("/recorded.xml") if r.params["CallSid"] == call["sid"]][0]
+    [action] = rcml_app.of("/recorded.xml", call["sid"])
     url = action.params["RecordingUrl"]
     assert url.startswith(serve.url) and url.endswith(f"/Recordings/{recording['sid']}.wav")
     audio = serve.client.get(url)
