@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import tomllib
@@ -139,7 +140,10 @@ def serve(
         limit_concurrency=max_connections,
         timeout_graceful_shutdown=5,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    # Ctrl-C is how a server is meant to stop: uvicorn shuts down gracefully (calls in
+    # progress are stored as failed), then re-raises the signal, which is no error here.
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 def _bind(host: str, port: int) -> socket.socket:
