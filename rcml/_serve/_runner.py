@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -106,11 +107,20 @@ class _ServedEngine(Engine):
         return f"{self.recording_base}{sid}.wav"
 
 
+#: httpcore writes a POST's headers and body separately; without TCP_NODELAY the body
+#: waits for the app's delayed ACK, 40 ms on every RCML fetch and status callback.
+_NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+
+
 class _Transport(httpx.AsyncBaseTransport):
-    """Inline documents, then the rehearsal's router (real HTTP, shared by every call)."""
+    """Inline documents, real HTTP (one pool shared by every call), then the rehearsal's
+    router (``file:`` URLs)."""
 
     def __init__(self) -> None:
         self.router = Router()
+        self.network = httpx.AsyncHTTPTransport(
+            socket_options=_NODELAY, limits=httpx.Limits(max_connections=200)
+        )
         self.inline: dict[str, bytes] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -119,9 +129,12 @@ class _Transport(httpx.AsyncBaseTransport):
             if body is None:
                 return httpx.Response(404, headers={"content-type": "text/plain"})
             return httpx.Response(200, headers={"content-type": "application/xml"}, content=body)
+        if request.url.scheme in ("http", "https"):
+            return await self.network.handle_async_request(request)
         return await self.router.handle_async_request(request)
 
     async def aclose(self) -> None:
+        await self.network.aclose()
         await self.router.aclose()
 
 
@@ -354,7 +367,7 @@ class CallRunner:
 
 
 def _parse(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)
 
 
 def _key(record: CallRecord) -> tuple[Any, ...]:
