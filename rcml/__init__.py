@@ -120,6 +120,10 @@ if _typing.TYPE_CHECKING:
     from rcml._request import DialCallStatus as DialCallStatus
     from rcml._schema import schema_path as schema_path
     from rcml._serialize import dumps as dumps
+    from rcml._serve import CallStore as CallStore
+    from rcml._serve import ServeConfig as ServeConfig
+    from rcml._serve import SqliteStore as SqliteStore
+    from rcml._serve import create_app as create_app
     from rcml._source import DEFAULT_MAX_SIZE as DEFAULT_MAX_SIZE
 
 __version__ = "0.1.0"
@@ -240,6 +244,10 @@ __all__ = [
     "build_graph",
     "render_report",
     "write_report",
+    "CallStore",
+    "ServeConfig",
+    "SqliteStore",
+    "create_app",
 ]
 
 # Public name -> (module, attribute).
@@ -277,6 +285,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "build_graph": ("rcml._report", "build_graph"),
     "render_report": ("rcml._report", "render_report"),
     "write_report": ("rcml._report", "write_report"),
+    "CallStore": ("rcml._serve", "CallStore"),
+    "ServeConfig": ("rcml._serve", "ServeConfig"),
+    "SqliteStore": ("rcml._serve", "SqliteStore"),
+    "create_app": ("rcml._serve", "create_app"),
     "CallEvent": ("rcml._ast", "CallEvent"),
     "Client": ("rcml._ast", "Client"),
     "Conference": ("rcml._ast", "Conference"),

@@ -266,10 +266,12 @@ def _register() -> None:
     from rcml._cli_graph import graph
     from rcml._cli_lint import lint
     from rcml._cli_rehearse import rehearse
+    from rcml._cli_serve import serve
 
     cli.add_command(lint)
     cli.add_command(rehearse)
     cli.add_command(graph)
+    cli.add_command(serve)
 
 
 _register()

@@ -5,7 +5,9 @@ docs and code disagree, ``profile="restcomm"`` follows the code and ``"docs"`` t
 every such fork is marked ``# profile:``.
 
 The clock never waits: ``self.t`` is advanced by what each verb would take (prompt
-lengths, timeouts, ringing), so a ten-minute call rehearses in milliseconds.
+lengths, timeouts, ringing), so a ten-minute call rehearses in milliseconds. A
+:class:`CallControl` (``rcml serve``) paces it to wall time instead, and hands in live
+call modifications, which the engine applies between verbs.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -96,6 +98,35 @@ class Leg:
     screening: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class LiveCommand:
+    """A live call modification (the Calls API's POST to a call), applied between verbs.
+
+    ``kind``: ``"redirect"`` (run the RCML at ``url`` now), ``"hangup"`` (``status``
+    ``completed`` ends any call, ``canceled`` one that is not answered yet) or ``"mute"``.
+    """
+
+    kind: str
+    url: str | None = None
+    method: str = "POST"
+    status: str | None = None
+    muted: bool = False
+    child_call_mode: str = "Hangup"
+
+
+class CallControl(Protocol):
+    """Paces the virtual clock and delivers live commands; without one the clock never waits."""
+
+    async def wait(self, t: float) -> None:
+        """Return once virtual second ``t`` is due, or earlier if a command is pending."""
+
+    def now(self) -> float:
+        """The virtual second it is now (less than a pending wait's ``t`` when cut short)."""
+
+    def command(self) -> LiveCommand | None:
+        """The next pending command, removing it."""
+
+
 class FetchFailed(Exception):
     def __init__(self, reason: str, status: int | None = None) -> None:
         self.reason = reason
@@ -117,8 +148,10 @@ class Engine:
         recordings_dir: Path | None = None,
         epoch: datetime,
         seed: int | None = None,
+        control: CallControl | None = None,
     ) -> None:
         self.script = script
+        self.control = control
         self.client = client
         self.app = app
         self.url = url
@@ -267,6 +300,8 @@ class Engine:
                 document = await self._initial_fetch(leg)
                 while document is not None:
                     document = await self._run_document(document, leg)
+                    if document is None and self.control is not None:
+                        document = await self._checkpoint(leg)
                 # Ran off the end of the document (§4.1.4).
                 if leg.answered:
                     self.say("end of RCML: RestComm hangs up")
@@ -288,6 +323,8 @@ class Engine:
             pass
         if not leg.ended:  # pragma: no cover - every path ends the leg
             self._end(leg, "completed")
+        if self.control is not None:
+            await self.control.wait(self.t)
         await self._flush_callbacks()
         await self._status_callback("completed")
         self.media.finish(self.t)
@@ -307,12 +344,56 @@ class Engine:
             outcome = spec.outcome or "no-answer"
             wait = spec.timeout if outcome == "no-answer" else min(spec.answer_after, spec.timeout)
             self.t += wait
+            await self._checkpoint(leg)
             self.say(f"called party: {outcome}")
             self.event("outcome", status=outcome)
             self._end(leg, outcome)
             raise _CallOver
         self.t += spec.answer_after
+        await self._checkpoint(leg)
         self._answer(leg)
+
+    async def _checkpoint(self, leg: Leg) -> a.Document | None:
+        """Wait for wall time to catch up with the clock, applying live commands.
+
+        A command that changes the call's course cuts the wait short: the clock goes
+        back to the moment it arrived, so the verb that was playing (or the ringing)
+        ends there. Mute, and a cancel of an answered call, change nothing.
+        """
+        if self.control is None:
+            return None
+        while True:
+            await self.control.wait(self.t)
+            command = self.control.command()
+            if command is None or leg.ended:
+                return None
+            self._leg = leg
+            self.event("live-" + command.kind, to=command.url, status=command.status)
+            if command.kind == "mute":
+                self.say("muted" if command.muted else "unmuted")
+                continue
+            if command.kind == "hangup" and command.status == "canceled" and leg.answered:
+                continue  # seeds: canceled does not affect a call already in progress
+            break
+        self.t = min(self.t, self.control.now())
+        for child in self.out.child_calls:
+            # ChildCallMode=Hangup (the default): a connected Dial leg ends with the change.
+            if child.end is not None and child.end > self.t:
+                child.end = child.updated = max(child.start or self.t, self.t)
+        if command.kind == "hangup":
+            self.say(f"hung up through the Calls API (Status={command.status})")
+            self._end(leg, "completed" if leg.answered else "canceled")
+            raise _CallOver
+        assert command.url is not None
+        if not leg.answered:
+            # Still ringing: the new URL is where the call will start once answered.
+            self.url = command.url
+            self.script = replace(
+                self.script, call=replace(self.script.call, method=command.method)
+            )
+            return None
+        self.say(f"redirected through the Calls API to {_short(command.url)}")
+        return await self._follow("live-redirect", command.url, command.method, leg, [])
 
     def _answer(self, leg: Leg) -> None:
         if leg.answered:
@@ -393,6 +474,8 @@ class Engine:
         """Make one request and log it; None when no response came."""
         if self._pending and purpose != "status-callback":
             await self._flush_callbacks()
+        if self.control is not None:
+            await self.control.wait(self.t)
         method, final_url, body = prepare(method, url, params)
         headers = {**_HEADERS, "content-type": _FORM_TYPE} if body is not None else _HEADERS
         response = None
@@ -574,6 +657,10 @@ class Engine:
         for verb in document.verbs:
             if leg.ended:
                 return None
+            if self.control is not None:
+                redirected = await self._checkpoint(leg)
+                if redirected is not None:
+                    return redirected
             if not leg.screening and self.t >= self.deadline:
                 self._caller_hangs_up()
             handler = _HANDLERS.get(type(verb))
