@@ -7,6 +7,7 @@ import socket
 import sys
 import tomllib
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -70,6 +71,14 @@ import click
     show_default=True,
     help="Most HTTP connections at once; more are answered 503.",
 )
+@click.option(
+    "--audio",
+    type=click.Choice(["none", "auto", "espeak", "pyttsx3", "placeholder"]),
+    default="none",
+    show_default=True,
+    help="Render each call's audio with this TTS engine, so that recordings hold what the"
+    " caller said (none: keep time only, silent recordings).",
+)
 def serve(
     host: str,
     port: int,
@@ -83,6 +92,7 @@ def serve(
     profile: str,
     max_live: int,
     max_connections: int,
+    audio: str,
 ) -> None:
     """Serve the Calls API locally: create, list, steer and hang up rehearsed calls.
 
@@ -120,6 +130,9 @@ def serve(
     except RCMLError as exc:
         raise click.ClickException(str(exc)) from None
     recordings = Path(recordings_dir) if recordings_dir else Path(db + ".recordings")
+    options: dict[str, Any] = {}
+    if audio != "none":
+        options["media"] = _audio(audio)
     app = create_app(
         store,
         speed=speed,
@@ -127,6 +140,7 @@ def serve(
         recordings_dir=recordings,
         profile=profile,
         max_live=max_live,
+        **options,
     )
     sock = _bind(host, port)
     actual = sock.getsockname()[1]
@@ -144,6 +158,21 @@ def serve(
     # progress are stored as failed), then re-raises the signal, which is no error here.
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])
+
+
+def _audio(tts: str) -> Callable[[], Any]:
+    """A factory of WAV backends sharing one TTS engine, checked before serving."""
+    from rcml._media import WavBackend, select_engine
+    from rcml._rehearse import MediaError
+
+    try:
+        engine = select_engine(tts)
+    except MediaError as exc:
+        raise click.ClickException(str(exc)) from None
+    reason = getattr(engine, "reason", None)
+    if reason:
+        click.echo(f"rcml serve: warning: {reason}; speech is a placeholder", err=True)
+    return lambda: WavBackend(tts=engine)
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -197,12 +197,18 @@ SCENARIOS = {
 }
 
 
-def start_serve(db: Path, rcml_app: RcmlApp, speed: float = 50.0) -> tuple[ServerThread, Serve]:
+def start_serve(
+    db: Path, rcml_app: RcmlApp, speed: float = 50.0, **options: Any
+) -> tuple[ServerThread, Serve]:
     store = SqliteStore(db)
     store.add_account(ACCOUNT)
     store.add_account(OTHER)
     app = create_app(
-        store, speed=speed, scenarios=SCENARIOS, recordings_dir=db.parent / "recordings"
+        store,
+        speed=speed,
+        scenarios=SCENARIOS,
+        recordings_dir=db.parent / "recordings",
+        **options,
     )
     server = ServerThread(app).__enter__()
     client = httpx.Client(base_url=server.url, auth=(ACCOUNT.sid, ACCOUNT.auth_token))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+import pytest
 from lxml import etree
 
-from tests.serve.conftest import ACCOUNT, FINAL, RcmlApp, Serve
+from tests.serve.conftest import ACCOUNT, FINAL, RcmlApp, Serve, start_serve
 
 
 def test_create_answers_queued_and_the_call_runs_to_completion(
@@ -164,3 +166,32 @@ def test_calls_run_concurrently(serve: Serve) -> None:
 
 def test_every_status_is_final_or_live(serve: Serve) -> None:
     assert FINAL.isdisjoint({"queued", "ringing", "in-progress"})
+
+
+def test_with_audio_the_recording_holds_what_the_caller_said(
+    tmp_path: Path, rcml_app: RcmlApp
+) -> None:
+    import io
+
+    import numpy as np
+    import soundfile as sf
+
+    from rcml import WavBackend
+
+    server, serve = start_serve(
+        tmp_path / "calls.sqlite",
+        rcml_app,
+        media=lambda: WavBackend(tts="placeholder", cache=False),
+    )
+    try:
+        call = serve.create("/record.xml", To="+15557770001")
+        serve.wait(call["sid"])
+        [action] = rcml_app.of("/recorded.xml", call["sid"])
+        samples, rate = sf.read(io.BytesIO(serve.client.get(action.params["RecordingUrl"]).content))
+    finally:
+        serve.client.close()
+        server.__exit__(None, None, None)
+    assert rate == 8000 and len(samples) / rate == pytest.approx(
+        float(action.params["RecordingDuration"]), abs=0.01
+    )
+    assert np.abs(samples).max() > 0.005  # the scripted "leave a message", not silence
