@@ -6,8 +6,8 @@ import contextlib
 import socket
 import sys
 import tomllib
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
