@@ -112,17 +112,16 @@ class LintConfig:
         base = self.base_url if self.base_url.endswith("/") else self.base_url + "/"
         return urljoin(base, self.relative(file))
 
-    def wants_file(self, path: Path) -> bool:
+    def wants_file(self, path: str | os.PathLike[str]) -> bool:
         """Whether a file met while walking a directory is linted."""
-        name = path.name
+        path = os.fspath(path)
+        name = os.path.basename(path)
         if not self.exclude and any(fnmatch.fnmatch(name, p) for p in self.include):
             return True  # the common case, without resolving the path
-        relative = self.relative(str(path))
-        if any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(path.name, p) for p in self.exclude):
+        relative = self.relative(path)
+        if any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in self.exclude):
             return False
-        return any(
-            fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(relative, p) for p in self.include
-        )
+        return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(relative, p) for p in self.include)
 
     def override(self, **options: Any) -> LintConfig:
         """A copy with command-line options applied (None leaves a value alone)."""
