@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rcml._exceptions import DocumentError, DocumentTooLargeError, RCMLError
 from rcml._lint._config import LintConfig
 from rcml._lint._model import Edit, Finding, Fix, Severity, new_finding
 from rcml._lint._rules import RULES, VALUE_RULES, resolve
-from rcml._schema import load_validator, schema_model
+from rcml._schema import _xsd_tree, load_validator, schema_model
 from rcml._source import (
     _MARKUP,
     JAVA_TRIM,
@@ -1139,16 +1139,53 @@ _STATUS_TAGS: dict[bool, _Tags] = {}
 
 def _status_tables() -> dict[str, _StatusRow]:
     if not _STATUS:
-        for tag, decl in schema_model().elements.items():
+        for tag, status, attributes in _statuses():
             rows = []
-            for xml, attribute in decl.attributes.items():
-                if attribute.status:
-                    rows.append((xml, attribute.status))
+            for xml, attribute_status in attributes:
+                if attribute_status:
+                    rows.append((xml, attribute_status))
                 if (tag, xml) in _NOT_IN_TWILIO_ATTRIBUTES:
                     rows.append((xml, "twilio"))
-            if decl.status or rows:
-                _STATUS[tag] = (decl.status, tuple(rows))
+            if status or rows:
+                _STATUS[tag] = (status, tuple(rows))
     return _STATUS
+
+
+_XS, _ANNOTATIONS = "{http://www.w3.org/2001/XMLSchema}", "{urn:rcml:annotations}"
+
+
+def _statuses() -> Iterator[tuple[str, str | None, list[tuple[str, str | None]]]]:
+    """(complex type, its a:status, [(attribute, its a:status)]) for each complex type of
+    the XSD, as schema_model() reads them, but from the annotations up: reading the whole
+    model costs several times as much (tests/lint/ holds the two to the same)."""
+    root = _xsd_tree("rcml")
+    own: dict[etree._Element, str | None] = {}  # annotated declaration -> its first status
+    for status in root.iter(f"{_ANNOTATIONS}status"):
+        appinfo = status.getparent()
+        annotation = appinfo.getparent() if appinfo is not None else None
+        owner = annotation.getparent() if annotation is not None else None
+        if (
+            owner is not None
+            and appinfo is not None
+            and appinfo.tag == f"{_XS}appinfo"
+            and annotation is not None
+            and annotation.tag == f"{_XS}annotation"
+            and owner not in own
+        ):
+            own[owner] = status.text
+    groups = {g.get("name"): g for g in root.iterchildren(f"{_XS}attributeGroup")}
+
+    def attributes(node: etree._Element) -> Iterator[tuple[str, str | None]]:
+        for child in node:
+            if child.tag == f"{_XS}attribute":
+                yield child.get("name", ""), own.get(child)
+            elif child.tag == f"{_XS}attributeGroup":
+                yield from attributes(groups[child.get("ref")])
+
+    for ctype in root.iterchildren(f"{_XS}complexType"):
+        extension = ctype.find(f"{_XS}simpleContent/{_XS}extension")
+        found = attributes(ctype if extension is None else extension)
+        yield ctype.get("name", ""), own.get(ctype), list(found)
 
 
 @_check

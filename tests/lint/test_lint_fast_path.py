@@ -279,3 +279,21 @@ def test_linting_a_valid_document_needs_no_ast() -> None:
         cwd=ROOT,
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_status_tables_read_the_schema_as_schema_model_does() -> None:
+    from rcml._schema import schema_model
+
+    expected: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
+    for tag, decl in schema_model().elements.items():
+        rows: list[tuple[str, str]] = []
+        for xml, attribute in decl.attributes.items():
+            if attribute.status:
+                rows.append((xml, attribute.status))
+            if (tag, xml) in _engine._NOT_IN_TWILIO_ATTRIBUTES:
+                rows.append((xml, "twilio"))
+        if decl.status or rows:
+            expected[tag] = (decl.status, tuple(rows))
+    tables = _engine._status_tables()
+    assert tables == expected
+    assert list(tables) == list(expected)
