@@ -114,13 +114,15 @@ def _read(file: str, path: str, config: LintConfig) -> bytes | FileResult:
             # Never read a huge file only to refuse it.
             findings = too_large(file, info.st_size, config)
             return FileResult(file, findings, fail_on=config.fail_on)
-        # Up to one byte past the limit: that tells a file that grew past it since.
+        # Up to one byte past the limit, which tells a file that grew past it since the
+        # stat. One read of the size found, plus one byte, gets a regular file whole
+        # (asking for the whole limit costs a 64 KiB buffer per file); read on after a
+        # short read, or when the file has grown.
         wanted = config.max_size + 1
         fd = os.open(path, os.O_RDONLY)
         try:
-            data = os.read(fd, wanted)
-            # One read gets a regular file whole; read on only after a short read.
-            while len(data) < min(wanted, info.st_size):
+            data = os.read(fd, min(wanted, info.st_size + 1))
+            while len(data) < wanted and len(data) != info.st_size:
                 more = os.read(fd, wanted - len(data))
                 if not more:
                     break
@@ -319,8 +321,7 @@ def lint_paths(
             configs.append(chosen)
         tasks.append((name, path, data, config_id, file_url, fix, diff))
     _CONFIGS[:] = configs
-    workers = jobs or _cores()
-    if workers <= 1 or len(tasks) < _PARALLEL_FROM:
+    if len(tasks) < _PARALLEL_FROM or (workers := jobs or _cores()) <= 1:
         return [_run(t) for t in tasks]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
