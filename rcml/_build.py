@@ -1,4 +1,4 @@
-"""Build-time validation, shared by the builder (rcml._builder) and the Jinja macros.
+"""Build-time validation, shared by the builder (rcml._builder) and the template verbs.
 
 One :class:`Rules` per element checks the Python values given for its attributes and text
 against the same tables the parser uses (rcml._spec for names and kinds, the XSD facets
@@ -274,18 +274,6 @@ class Rules:
 
     def node(self, text: object, args: tuple[object, ...]) -> _ast.Node:
         return self.make(self.values(text, args))
-
-    def attributes_xml(self, args: tuple[object, ...]) -> str:
-        """Check the attribute arguments and write them as ``rcml.dumps`` does."""
-        out = []
-        for (_, head, dump), check, value in zip(self.writers, self.checks, args, strict=True):
-            if value is not None:
-                value = check(value)
-                text = value if dump is None else dump(value)
-                out.append(head + text.translate(_ATTR_ESCAPES) + '"')
-        if self.required:
-            self.check_required(dict(zip(self.names, args, strict=True)))
-        return "".join(out)
 
     def check_required(self, values: Mapping[str, Any]) -> None:
         for name in self.required:

@@ -187,7 +187,10 @@ def _strict_node(
     values = defaults.copy()
     values["_at"] = (locator, take())
     for name, value in element.items():
-        field_name, converted = attributes[name]
+        entry = attributes.get(name)
+        if entry is None:  # xsi:schemaLocation and friends: valid, and not RCML
+            continue
+        field_name, converted = entry
         values[field_name] = value if converted is None else converted[value]
     if len(element):
         # Comments and processing instructions have no table: their tag is not a str.
@@ -209,7 +212,10 @@ def _strict_node(
             child_values = child_values.copy()
             child_values["_at"] = (locator, take())
             for name, value in child.items():
-                field_name, converted = child_attributes[name]
+                child_entry = child_attributes.get(name)
+                if child_entry is None:
+                    continue
+                field_name, converted = child_entry
                 child_values[field_name] = value if converted is None else converted[value]
             if child_text_field is not None:
                 text = child.text

@@ -1,13 +1,15 @@
-"""Write the builder classes (rcml/_builder.py) and the Jinja macros (rcml/templates/verbs.xml).
+"""Write the builder classes and the template verbs from the schema's tables.
 
 Run it after changing the schema or the AST::
 
     python scripts/gen_builder.py
 
-Both files are generated from the same tables the parser uses (rcml._spec, the XSD), once,
-and committed: mypy and IDEs see explicit, typed methods, and nothing is generated at
-import time. tests/test_builder_drift.py fails when either file differs from what this
-script writes.
+It writes rcml/_builder.py (the builder classes), rcml/templates/_verbs.py (one Python
+function per element, what templates call) and rcml/templates/verbs.xml (what templates
+import: it exports those functions). All three come from the same tables the parser uses
+(rcml._spec, the XSD), once, and are committed: mypy and IDEs see explicit, typed methods,
+and nothing is generated at import time. tests/test_builder_drift.py fails when a file
+differs from what this script writes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from rcml._spec import ELEMENTS, AttrSpec
 ROOT = Path(__file__).resolve().parent.parent
 BUILDER = ROOT / "rcml" / "_builder.py"
 MACROS = ROOT / "rcml" / "templates" / "verbs.xml"
+VERBS = ROOT / "rcml" / "templates" / "_verbs.py"
 
 # Elements whose text is one way among others to say where to go (nouns, a Video): the
 # text argument may be left out.
@@ -160,65 +163,176 @@ def _containers() -> list[str]:
     return [tag for tag in RULES if _is_container(tag)]
 
 
-def _macro(tag: str) -> str:
+def _verb(tag: str) -> list[str]:
+    """The verb function of an element: the parameters its Jinja macro had, in C's hands."""
     rules = RULES[tag]
-    params = [rules.text] if rules.text is not None else []
-    if rules.text is not None and tag in OPTIONAL_TEXT:
-        params = [f'{rules.text}=""']
-    params += [f"{name}=none" for name in rules.names]
-    args = "".join(f"{name}, " for name in rules.names)
-    args = f"({args[:-2]},)" if len(rules.names) == 1 else f"({args[:-2]})"
-    start = f'_rcml.start("{tag}", kwargs, varargs, {args})'
-    lines = [f"{{% macro {method_name(tag)}({', '.join(params)}) -%}}"]
-    if tag == _ast.Document.TAG:
-        lines.append(f'  <?xml version="1.0" encoding="UTF-8"?><Response{{{{ {start} }}}}')
-    else:
-        lines.append(f"  <{tag}{{{{ {start} }}}}")
+    const = constant(tag)
+    params = []
+    if rules.text is not None:
+        default = '""' if tag in OPTIONAL_TEXT else _no(rules.text)
+        params.append(f"{rules.text}: Any = {default}")
+    params += [f"{name}: Any = None" for name in rules.names]
+    params.append("*varargs: Any")
+    if rules.slot is not None:
+        params.append("caller: Any = None")
+    params.append("**kwargs: Any")
+    lines = [f"def {method_name(tag)}(", *(f"    {p}," for p in params), ") -> Markup:"]
+    lines += [
+        f'    """``<{tag}>``: {_summary(ELEMENTS[tag])}."""',
+        "    if kwargs or varargs:",
+        f"        _refuse({const}, kwargs, varargs)",
+        "    open_ = _OPEN.get()",
+        "    if open_:",
+        f'        _enter(open_[-1], "{tag}")',
+    ]
+    attrs = ""
+    if rules.names:
+        attrs = "{attrs_}"
+        lines += ['    attrs_ = ""', "    try:"]
+        for name in rules.names:
+            lines.append(f"        if {name} is not None:")
+            lines.append(f"            attrs_ += {const}_{name.upper()}({name})")
+        lines += [
+            "    except BuildError:",
+            f"        _undefined({', '.join(rules.names)})",
+            "        raise",
+        ]
+    if rules.required:
+        given = " or ".join(f"{name} is None" for name in rules.required)
+        values = ", ".join(f'"{name}": {name}' for name in rules.required)
+        lines += [f"    if {given}:", f"        {const}.required({{{values}}})"]
     parts = []
     if rules.text is not None:
-        lines.append(f'  {{%- set text_ = _rcml.text("{tag}", {rules.text}) %}}')
+        lines += [
+            "    try:",
+            f"        text_ = {const}_TEXT({rules.text})",
+            "    except BuildError:",
+            f"        _undefined({rules.text})",
+            "        raise",
+        ]
         parts.append("text_")
     if rules.slot is not None:
-        lines.append(
-            f'  {{%- set body_ = _rcml.body("{tag}", caller) if caller is defined else "" %}}'
-        )
+        lines.append(f"    body_, known_ = _body({const}, caller)")
         parts.append("body_")
+    open_tag = f"<{tag}{attrs}"
+    if tag == _ast.Document.TAG:
+        open_tag = _DECLARATION + open_tag
     if parts:
-        content = "".join(f"{{{{ {p} }}}}" for p in parts)
-        lines.append(
-            f"  {{%- if {' or '.join(parts)} %}}>{content}</{rules.tag}>{{% else %}}/>{{% endif %}}"
-        )
+        content = "".join(f"{{{p}}}" for p in parts)
+        lines += [
+            f"    if {' or '.join(parts)}:",
+            f"        written_ = _markup(Markup, {_string(f'{open_tag}>{content}</{tag}>')})",
+            "    else:",
+            f"        written_ = _markup(Markup, {_string(f'{open_tag}/>')})",
+        ]
     else:
-        lines.append("  {#- empty element #}/>")
-    lines.append("{%- endmacro %}")
-    return "\n".join(lines)
+        lines.append(f"    written_ = _markup(Markup, {_string(f'{open_tag}/>')})")
+    # What the verb wrote, for its container to tell whether it holds verbs alone; for
+    # a container, None unless it holds verbs alone too.
+    known = "written_ if known_ else None" if rules.slot is not None else "written_"
+    if tag == _ast.Document.TAG:
+        lines.append("    _document(written_, known_)")
+    else:
+        lines += ["    if open_:", f"        open_[-1][1].append({known})"]
+    lines.append("    return written_")
+    return lines
+
+
+def _no(name: str) -> str:
+    """The default of a required text argument: its StrictUndefined (see _checks.missing)."""
+    return f"_NO_{name.upper()}"
+
+
+def _string(text: str) -> str:
+    """A string literal of ``text``: an f-string if it has fields."""
+    return f"f'{text}'" if "{" in text else f"'{text}'"
+
+
+def _verb_constants(tag: str) -> list[str]:
+    rules = RULES[tag]
+    const = constant(tag)
+    out = [f'{const} = _Element("{tag}")']
+    out += [f'{const}_{name.upper()} = {const}.writers["{name}"]' for name in rules.names]
+    if rules.text is not None:
+        out.append(f"{const}_TEXT = {const}.text")
+    return out
+
+
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+def verbs_module() -> str:
+    out = [
+        '"""The verbs of rcml/verbs.xml: one function per element, as the Jinja macros were.',
+        "",
+        "Each takes its builder method's arguments (text first, then the attributes, which may",
+        "also be given by position, as a macro's), checks them as the builder does and returns",
+        "the element as ``rcml.dumps`` writes it. Containers take their children from a",
+        "``{% call %}`` block (Jinja passes it as ``caller``).",
+        "",
+        "Generated by scripts/gen_builder.py from rcml._spec and schemas/rcml.xsd: do not edit.",
+        "tests/test_builder_drift.py checks that it is current.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Any",
+        "",
+        "from markupsafe import Markup",
+        "",
+        "from rcml._exceptions import BuildError",
+        "from rcml.templates._checks import OPEN as _OPEN",
+        "from rcml.templates._checks import Element as _Element",
+        "from rcml.templates._checks import body as _body",
+        "from rcml.templates._checks import document as _document",
+        "from rcml.templates._checks import enter as _enter",
+        "from rcml.templates._checks import markup as _markup",
+        "from rcml.templates._checks import missing as _missing",
+        "from rcml.templates._checks import refuse as _refuse",
+        "from rcml.templates._checks import undefined as _undefined",
+        "",
+        "__all__ = [" + ", ".join(f'"{method_name(t)}"' for t in RULES) + "]",
+        "",
+    ]
+    required = {r.text for t, r in RULES.items() if r.text is not None and t not in OPTIONAL_TEXT}
+    out += [f'{_no(name)} = _missing("{name}")' for name in sorted(required)]
+    for tag in RULES:
+        out += _verb_constants(tag)
+    for tag in RULES:
+        out += ["", "", *_verb(tag)]
+    return "\n".join(out) + "\n"
 
 
 def macros() -> str:
     header = textwrap.dedent(
         """\
-        {#- RCML verb macros: {% import "rcml/verbs.xml" as v %}.
+        {#- RCML verbs: {% import "rcml/verbs.xml" as v %}.
 
-            One macro per element, named like its builder method (v.say, v.gather, ...) with
-            the builder's keyword arguments. Each writes the element exactly as rcml.dumps
-            does; _rcml.start() checks the arguments as the builder does and writes the
-            attributes. Containers take their children from a call block:
+            One verb per element, named like its builder method (v.say, v.gather, ...) with
+            the builder's arguments. Each checks its arguments as the builder does and writes
+            the element exactly as rcml.dumps does. Containers take their children from a
+            call block:
 
                 {% call v.response() %}
                   {% call v.gather(num_digits=1) %}{{ v.say("Hi") }}{% endcall %}
                 {% endcall %}
 
+            The verbs are the Python functions of rcml/templates/_verbs.py (as _rcml): a call
+            into a Jinja macro costs several times as much.
+
             Generated by scripts/gen_builder.py: do not edit. -#}
         """
     )
-    return header + "\n\n".join(_macro(tag) for tag in RULES) + "\n"
+    return header + "".join(
+        f"{{% set {method_name(t)} = _rcml.{method_name(t)} %}}\n" for t in RULES
+    )
 
 
-def _ruff_format(source: str) -> str:
-    # The committed module is formatted like the rest of the code; the drift test compares
+def _ruff_format(source: str, path: Path) -> str:
+    # The committed modules are formatted like the rest of the code; the drift test compares
     # syntax trees, so it does not need ruff.
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(BUILDER), "-"],
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(path), "-"],
         input=source,
         capture_output=True,
         text=True,
@@ -233,7 +347,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="exit 1 if a file is out of date")
     args = ap.parse_args(argv)
     stale = []
-    for path, text in ((BUILDER, _ruff_format(builder_module())), (MACROS, macros())):
+    generated = (
+        (BUILDER, _ruff_format(builder_module(), BUILDER)),
+        (VERBS, _ruff_format(verbs_module(), VERBS)),
+        (MACROS, macros()),
+    )
+    for path, text in generated:
         if path.exists() and path.read_text(encoding="utf-8") == text:
             continue
         stale.append(path)

@@ -47,6 +47,8 @@ def test_the_generated_files_are_current() -> None:
     committed = (ROOT / "rcml" / "_builder.py").read_text(encoding="utf-8")
     # Compared as syntax trees: the committed module is also run through ruff format.
     assert ast.dump(ast.parse(committed)) == ast.dump(ast.parse(gen_builder.builder_module()))
+    verbs = (ROOT / "rcml" / "templates" / "_verbs.py").read_text(encoding="utf-8")
+    assert ast.dump(ast.parse(verbs)) == ast.dump(ast.parse(gen_builder.verbs_module()))
     assert (ROOT / "rcml" / "templates" / "verbs.xml").read_text(
         encoding="utf-8"
     ) == gen_builder.macros(), "run python scripts/gen_builder.py"
@@ -86,9 +88,16 @@ def test_each_method_takes_the_attributes_of_its_element(tag: str) -> None:
 @pytest.mark.parametrize("tag", sorted(MODEL.elements))
 def test_each_macro_takes_what_the_method_takes(tag: str) -> None:
     macros = environment().get_template("rcml/verbs.xml").module
-    macro = getattr(macros, method_name(tag))
+    params = inspect.signature(getattr(macros, method_name(tag))).parameters.values()
+    kinds = inspect.Parameter
+    # Like the Jinja macros they replace: the method's arguments, all of them positional
+    # or keyword; the rest refused by name (``**kwargs``, ``*varargs``); ``caller`` (the
+    # {% call %} block) for the containers.
+    arguments = [p.name for p in params if p.kind is kinds.POSITIONAL_OR_KEYWORD]
     expected = [] if tag == MODEL.root else [n for group in _parameters(tag)[:2] for n in group]
-    assert list(macro.arguments) == expected
+    assert arguments == expected
+    keywords = [p.name for p in params if p.kind is kinds.KEYWORD_ONLY]
+    assert keywords == (["caller"] if MODEL.elements[tag].children else [])
 
 
 @pytest.mark.parametrize("tag", sorted(set(MODEL.elements) - {MODEL.root}))

@@ -234,3 +234,12 @@ def test_attribute_values_past_the_converter_memo_still_convert() -> None:
     memo = _parse._TABLES["Pause"][3]["length"][1]
     assert memo is not None and len(memo) <= _parse._MEMO_SIZE
     assert all(len(written) <= _parse._MEMO_LENGTH for written in memo)
+
+
+def test_xsi_attributes_are_valid_and_ignored() -> None:
+    xsi = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    doc = rcml.parse(
+        f'<Response {xsi} xsi:noNamespaceSchemaLocation="rcml.xsd">'
+        '<Say xsi:noNamespaceSchemaLocation="a.xsd">Hi</Say></Response>'
+    )
+    assert doc == rcml.Document((rcml.Say(text="Hi"),))

@@ -164,3 +164,8 @@ def test_importing_rcml_does_not_import_jinja2() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=60)  # fmt: skip
     assert done.stdout.split() == ["False"]
+
+
+def test_the_environment_lists_the_macros_and_the_templates() -> None:
+    env = environment(loader=jinja2.DictLoader({"menu.xml": ""}))
+    assert env.list_templates() == ["menu.xml", "rcml/verbs.xml"]

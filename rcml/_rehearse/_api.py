@@ -22,6 +22,19 @@ Profile = Literal["restcomm", "docs"]
 CallerArg = CallerScript | Mapping[str, Any] | str | Path | None
 
 
+class _Cookies(httpx.Cookies):
+    """Keeps cookies as RestComm's HTTP client does, but only parses responses that set
+    one: httpx's cookie extraction costs more than the rest of an in-process request."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            super().extract_cookies(response)
+
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        if self.jar:
+            super().set_cookie_header(request)
+
+
 def _script(caller: CallerArg) -> CallerScript:
     if caller is None:
         return CallerScript()
@@ -67,7 +80,9 @@ async def arehearse(
     initial, transport = resolve_target(target, url=url or spec.url)
     backend = media() if callable(media) and not isinstance(media, MediaBackend) else media
     own_client = client is None
-    http = client or httpx.AsyncClient(transport=transport, follow_redirects=False)
+    http = client or httpx.AsyncClient(
+        transport=transport, follow_redirects=False, cookies=_Cookies()
+    )
     try:
         engine = Engine(
             script=script,

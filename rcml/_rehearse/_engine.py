@@ -134,6 +134,8 @@ class Engine:
         # Status callbacks due but not sent yet (answering happens inside sync code).
         self._pending: list[tuple[str, float]] = []
         self._audio_cache: dict[str, Clip] = {}
+        self._line: int | None = None
+        self._timeout = {"timeout": httpx.Timeout(http_timeout).as_dict()}
 
     # ------------------------------------------------------------------ helpers
 
@@ -143,10 +145,9 @@ class Engine:
     def event(
         self, type_: str, node: a.Node | None = None, doc: str | None = None, **details: Any
     ) -> None:
-        line = None
-        if node is not None:
-            pos = node.pos
-            line = pos.line if pos is not None else None
+        # Verbs run as effective copies shared between calls (see _effective), whose pos
+        # may be another document's: the line is the running verb's.
+        line = self._line if node is not None else None
         self.out.events.append(
             RehearsalEvent(
                 self.t,
@@ -350,12 +351,12 @@ class Engine:
         error = None
         try:
             # wait_for also bounds in-process apps, which httpx's timeouts do not cover.
-            response = await asyncio.wait_for(
-                self.client.request(
-                    method, final_url, content=body, headers=headers, timeout=self.http_timeout
-                ),
-                self.http_timeout,
+            # A Request built directly skips the client's base-URL merging, which costs
+            # more than an in-process app's whole answer.
+            request = httpx.Request(
+                method, final_url, headers=headers, content=body, extensions=self._timeout
             )
+            response = await asyncio.wait_for(self.client.send(request), self.http_timeout)
         except (httpx.TimeoutException, TimeoutError):
             error = f"no answer within {self.http_timeout:g} s"
         except httpx.HTTPError as exc:
@@ -423,7 +424,10 @@ class Engine:
             raise FetchFailed(f"{method} {short} answered HTTP {status}", status)
         body = response.content
         content_type = response.headers.get("content-type")
-        if sync and body and "content-length" in response.headers:
+        kind = (content_type or "").lower()
+        xml = any(t in kind for t in _XML_TYPES)
+        # (An XML body is parsed below anyway, which fails the same way.)
+        if sync and body and not xml and "content-length" in response.headers:
             # §3.3: the synchronous client checks every non-empty body is well-formed XML.
             try:
                 from lxml import etree
@@ -431,15 +435,14 @@ class Engine:
                 etree.fromstring(body, _safe_parser())
             except etree.XMLSyntaxError as exc:
                 raise FetchFailed(f"{short}: the response is not well-formed XML ({exc})") from None
-        kind = (content_type or "").lower()
         self.documents += 1
         if not content_type:
             self.problem(f"{short}: the response has no Content-Type; RestComm hangs up")
             self.event("hangup", reason="no-content-type")
             self._end(leg, "failed")
             raise _CallOver
-        if any(t in kind for t in _XML_TYPES):
-            return self._parse(body, target, leg)
+        if xml:
+            return self._parse(body, target, leg, sync=sync)
         if any(t in kind for t in _WAV_TYPES):
             # §3.5: RestComm plays the request URL.
             return a.Document((a.Play(url=target),), url=target)
@@ -447,21 +450,30 @@ class Engine:
             return a.Document((a.Say(text=body.decode("utf-8", "replace")),), url=target)
         raise _Stall(f"{short} answered {content_type}, which RestComm does not handle")
 
-    def _parse(self, body: bytes, url: str, leg: Leg) -> a.Document:
+    def _parse(self, body: bytes, url: str, leg: Leg, *, sync: bool) -> a.Document:
         from rcml._parse import parse
 
+        cached = _DOCUMENTS.get((body, url))
         try:
             try:
-                document = parse(body, url=url)
+                document = cached if cached is not None else parse(body, url=url)
             except DocumentError as exc:
                 if type(exc).__name__ != "SchemaError":
                     raise
                 document = parse(body, url=url, strict=False)
         except DocumentError as exc:
+            if sync:
+                # §3.3: the synchronous client's XML check fails the fetch itself.
+                short = _short(url)
+                raise FetchFailed(f"{short}: the response is not well-formed XML ({exc})") from None
             self.problem(f"{_short(url)}: the RCML cannot be parsed: {exc}")
             self.event("hangup", reason="unparsable-rcml", error=str(exc))
             self._end(leg, "failed")
             raise _CallOver from None
+        if cached is None:
+            if len(_DOCUMENTS) >= 256:
+                _DOCUMENTS.clear()
+            _DOCUMENTS[(body, url)] = document
         path = urlsplit(url).path
         self._leg = leg
         self.event("document", doc=url, path=path, verbs=len(document.verbs))
@@ -513,11 +525,27 @@ class Engine:
             handler = _HANDLERS.get(type(verb))
             if handler is None:
                 continue
-            verb = verb.effective("docs" if self.profile == "docs" else "restcomm")
+            pos = verb.pos
+            self._line = pos.line if pos is not None else None
+            verb = self._effective(verb)
             nxt: a.Document | None = await handler(self, verb, url, leg)
             if nxt is not None:
                 return nxt
         return None
+
+    def _effective(self, verb: a.Verb) -> a.Verb:
+        key = (verb, self.profile)
+        try:
+            return _EFFECTIVE[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value somewhere: no caching
+            return verb.effective("docs" if self.profile == "docs" else "restcomm")
+        done = verb.effective("docs" if self.profile == "docs" else "restcomm")
+        if len(_EFFECTIVE) >= 1024:
+            _EFFECTIVE.clear()
+        _EFFECTIVE[key] = done
+        return done
 
     def _answer_for(self, verb: a.Node, leg: Leg) -> None:
         # §4.1.3: any verb but Reject and Pause answers a ringing inbound call first.
@@ -1613,6 +1641,15 @@ def _line(node: a.Node) -> str:
     pos = node.pos
     return str(pos.line) if pos is not None else "?"
 
+
+#: (verb as written, profile) -> the verb with RestComm's defaults filled in. Verbs are
+#: frozen and compare without their position, so calls that fetch the same documents
+#: share the work.
+_EFFECTIVE: dict[tuple[a.Verb, str], a.Verb] = {}
+
+#: (body, URL) -> Document: an app answers the same document to many calls, and a
+#: Document is immutable.
+_DOCUMENTS: dict[tuple[bytes, str], a.Document] = {}
 
 _PARSER: Any = None
 

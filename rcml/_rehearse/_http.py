@@ -13,6 +13,7 @@ import importlib
 import importlib.util
 import inspect
 import mimetypes
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,11 +44,16 @@ class TargetError(RCMLError):
     """The rehearsal target cannot be used: no such file, module or attribute."""
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_.\-~]*")
+
+
+def _q(text: str) -> str:
+    return text if _PLAIN.fullmatch(text) else quote_plus(text)
+
+
 def encode_params(params: Params) -> str:
     """Form-encode ``params`` as RestComm does: a ``None`` value is a bare name."""
-    return "&".join(
-        quote_plus(k) if v is None else f"{quote_plus(k)}={quote_plus(v)}" for k, v in params
-    )
+    return "&".join(_q(k) if v is None else f"{_q(k)}={_q(v)}" for k, v in params)
 
 
 def prepare(method: str, url: str, params: Params) -> tuple[str, str, bytes | None]:
@@ -122,6 +128,62 @@ class WSGIAppTransport(httpx.AsyncBaseTransport):
         response = await asyncio.to_thread(self._sync.handle_request, sync_request)
         content = response.read()
         return httpx.Response(response.status_code, headers=response.headers, content=content)
+
+
+class ASGIAppTransport(httpx.AsyncBaseTransport):
+    """Runs an ASGI app in-process.
+
+    httpx's own ASGITransport looks for trio on every request (an import attempt that
+    walks sys.path when trio is absent); a rehearsal makes thousands of requests, and
+    always runs on asyncio.
+    """
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        url = request.url
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "scheme": url.scheme,
+            "path": url.path,
+            "raw_path": url.raw_path.split(b"?")[0],
+            "query_string": url.query,
+            "server": (url.host, url.port or 80),
+            "client": ("127.0.0.1", 5080),
+            "root_path": "",
+        }
+        sent_body = False
+        done = asyncio.Event()
+        status = 500
+        headers: list[tuple[bytes, bytes]] = []
+        parts: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent_body
+            if sent_body:
+                await done.wait()
+                return {"type": "http.disconnect"}
+            sent_body = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                parts.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    done.set()
+
+        await self.app(scope, receive, send)
+        return httpx.Response(status, headers=headers, content=b"".join(parts))
 
 
 class Router(httpx.AsyncBaseTransport):
@@ -215,7 +277,7 @@ def load_app(spec: str) -> Any:
 
 def app_transport(app: Any) -> httpx.AsyncBaseTransport:
     if is_asgi(app):
-        return httpx.ASGITransport(app=app)
+        return ASGIAppTransport(app)
     return WSGIAppTransport(app)
 
 

@@ -178,8 +178,15 @@ class TimingBackend:
 
     name = "timing"
 
+    _estimates: dict[str, float] = {}  # noqa: RUF012 - a process-wide memo, on purpose
+
     def speech(self, text: str, *, voice: str, language: str) -> Clip:
-        return Clip("speech", estimate_speech_seconds(text), text)
+        seconds = self._estimates.get(text)
+        if seconds is None:
+            if len(self._estimates) > 4096:
+                self._estimates.clear()
+            seconds = self._estimates[text] = estimate_speech_seconds(text)
+        return Clip("speech", seconds, text)
 
     def audio(self, data: bytes, *, content_type: str | None, source: str) -> Clip:
         duration = wav_duration(data)

@@ -10,32 +10,37 @@ A template imports the macros and writes the document with them (or as raw XML, 
       {{ v.redirect("/ivr/main") }}
     {% endcall %}
 
-Each macro checks its arguments as the builder does (rcml._build) and writes its element
-exactly as ``rcml.dumps`` does, so a template and the Python builder give the same bytes for
-the same content. :func:`render_template` and :func:`render_string` then parse the result
-against the schema; whatever is wrong raises :class:`rcml.RenderError` with the template's
-name and line.
+Each macro (a Python function, rcml/templates/_verbs.py) checks its arguments as the builder
+does (rcml._build) and writes its element exactly as ``rcml.dumps`` does, so a template and
+the Python builder give the same bytes for the same content. :func:`render_template` and
+:func:`render_string` then validate the result: a document the macros alone wrote is valid
+by construction, as the builder's is; anything else is parsed against the schema. Whatever
+is wrong raises :class:`rcml.RenderError` with the template's name and line.
 
 Autoescaping is always on and undefined variables are errors (``StrictUndefined``).
 """
 
 from __future__ import annotations
 
-import contextvars
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from pathlib import Path
-from types import TracebackType
+from types import FunctionType, SimpleNamespace, TracebackType
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+import jinja2.runtime
 
-from rcml._build import RULES, method_name
+from rcml._build import method_name
 from rcml._exceptions import BuildError, DocumentError, RenderError, SchemaError, Violation
 from rcml._parse import parse
-from rcml._serialize import _TEXT_ESCAPES
+from rcml._schema import load_validator
+from rcml._source import DEFAULT_MAX_SIZE, decode
+from rcml._xml import load as _load
+from rcml.templates import _verbs
+from rcml.templates._checks import DOCUMENTS, OPEN
 
 __all__ = ["MACROS", "RCMLEnvironment", "environment", "render_string", "render_template"]
 
@@ -44,77 +49,62 @@ MACROS = "rcml/verbs.xml"
 
 _HERE = Path(__file__).resolve().parent
 _VERBS_FILE = str(_HERE / "verbs.xml")
-
-# The containers being rendered, innermost last: (tag, tags of the children seen so far).
-_open: contextvars.ContextVar[tuple[tuple[str, list[str]], ...]] = contextvars.ContextVar(
-    "rcml_open_elements", default=()
-)
-
-# Whitespace between two tags of a container's body (or before the first, after the last):
-# template indentation, which the canonical form does not have. Whitespace-only text reads
-# back as "" anyway, so dropping it changes no document; a macro never writes any.
-_BETWEEN = re.compile(r"(?:\A|(?<=>))[ \t\r\n]+(?=<|\Z)")
+# What verbs.xml exports, as ``_rcml``.
+_RCML = SimpleNamespace(**{name: getattr(_verbs, name) for name in _verbs.__all__})
+_VERBS = frozenset(vars(_RCML).values())
 
 
-def _defined(value: Any) -> None:
-    if isinstance(value, jinja2.Undefined):
-        value._fail_with_undefined_error()
+class _VerbsTemplate(jinja2.Template):
+    """``rcml/verbs.xml``, which every template imports on every render."""
+
+    def _get_default_module(self, ctx: jinja2.runtime.Context | None = None) -> Any:
+        # Jinja makes a new module for each import from a template whose context has
+        # globals the imported template lacks (Template._get_default_module). verbs.xml
+        # reads none of the importer's variables, only the environment's ``_rcml``: the
+        # module made once serves every import.
+        return super()._get_default_module()
 
 
-class _Helpers:
-    """What the macros call (as ``_rcml``): checks, escaping, and the nesting of containers."""
+class _VerbsLoader(jinja2.BaseLoader):
+    """Loads ``verbs.xml`` (under the ``rcml/`` prefix); a file of the package never changes."""
 
-    def start(
-        self, tag: str, kwargs: Mapping[str, Any], varargs: Sequence[Any], args: tuple[Any, ...]
-    ) -> Markup:
-        """The attributes of a start tag, checked; the element checked against its parent.
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        if template != "verbs.xml":
+            raise jinja2.TemplateNotFound(template)
+        source = Path(_VERBS_FILE).read_text(encoding="utf-8")
+        return source, _VERBS_FILE, lambda: True  # up to date: no stat() per render
 
-        One call per element, not one per attribute: a call from a template into Python
-        goes through Jinja's Context.call, which costs more than the check itself.
-        """
-        rules = RULES[tag]
-        if kwargs:
-            rules.unknown(kwargs)
-        if varargs:
-            raise BuildError(
-                f"{tag} {varargs[0]!r}: too many positional arguments; "
-                f"attributes are keyword arguments",
-                element=tag,
-                value=varargs[0],
-            )
-        stack = _open.get()
-        if stack:
-            parent_tag, seen = stack[-1]
-            parent = RULES[parent_tag]
-            if parent.slot is None or tag not in parent.slot.tags:
-                parent.refuse_child(tag)
-            if seen and not parent.slot.many:
-                raise BuildError(
-                    f"{parent_tag} can hold only one {tag}", element=parent_tag, value=tag
-                )
-            seen.append(tag)
-        try:
-            return Markup(rules.attributes_xml(args))
-        except BuildError:
-            for value in args:  # an undefined variable is the real mistake
-                _defined(value)
-            raise
+    def list_templates(self) -> list[str]:
+        return ["verbs.xml"]
 
-    def text(self, tag: str, value: Any) -> Markup:
-        _defined(value)
-        return Markup(RULES[tag].text_check(value).translate(_TEXT_ESCAPES))
+    def load(
+        self,
+        environment: jinja2.Environment,
+        name: str,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        source, filename, uptodate = self.get_source(environment, name)
+        code = environment.compile(source, name, filename)
+        return _VerbsTemplate.from_code(
+            environment, code, environment.make_globals(globals), uptodate
+        )
 
-    def body(self, tag: str, caller: Callable[[], str]) -> Markup:
-        seen: list[str] = []
-        token = _open.set((*_open.get(), (tag, seen)))
-        try:
-            content = str(caller())
-        finally:
-            _open.reset(token)
-        content = _BETWEEN.sub("", content)
-        if RULES[tag].required_child is not None and not seen and "<" not in content:
-            RULES[tag].refuse_empty()
-        return Markup(content)
+
+class _Context(jinja2.runtime.Context):
+    """A template context whose calls of the verbs skip Jinja's per-call inspection."""
+
+    def call(self, obj: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        # Context.call looks for pass_context & co. on the callee before each call; the
+        # verbs are plain functions that take none. Inside loops and blocks Jinja also
+        # passes _loop_vars and _block_vars, which only such functions would want.
+        if type(obj) is FunctionType and obj in _VERBS:
+            if kwargs:
+                kwargs.pop("_loop_vars", None)
+                kwargs.pop("_block_vars", None)
+            return obj(*args, **kwargs)
+        return super().call(obj, *args, **kwargs)
 
 
 class RCMLEnvironment(jinja2.Environment):
@@ -122,6 +112,8 @@ class RCMLEnvironment(jinja2.Environment):
 
     Make one with :func:`environment`.
     """
+
+    context_class = _Context
 
     def render_template(self, name: str | jinja2.Template, /, **context: Any) -> str:
         """Render the template ``name`` and return it once it is valid RCML.
@@ -162,9 +154,7 @@ def environment(
         raise TypeError(f"environment() sets {', '.join(sorted(fixed))} itself")
     user = loader if loader is not None else jinja2.FileSystemLoader(searchpath)
     env = RCMLEnvironment(
-        loader=jinja2.ChoiceLoader(
-            [jinja2.PrefixLoader({"rcml": jinja2.FileSystemLoader(_HERE)}), user]
-        ),
+        loader=jinja2.ChoiceLoader([jinja2.PrefixLoader({"rcml": _VerbsLoader()}), user]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         # Block tags on lines of their own leave no blank lines or indentation behind.
@@ -172,7 +162,7 @@ def environment(
         lstrip_blocks=True,
         **options,
     )
-    env.globals["_rcml"] = _Helpers()
+    env.globals["_rcml"] = _RCML
     return env
 
 
@@ -204,12 +194,15 @@ def render_string(source: str, /, **context: Any) -> str:
 
 def _render(template: jinja2.Template, context: Mapping[str, Any], source: str | None) -> str:
     name = template.name or "<string>"
+    documents: list[str] = []
+    # A render of its own, even from inside another: no container open, no document yet.
+    open_token, documents_token = OPEN.set(()), DOCUMENTS.set(documents)
     try:
         # What Template.render does, minus its traceback rewriting: the frames of the
         # template code are what tell us the line.
-        output = "".join(template.root_render_func(template.new_context(dict(context))))
+        output = "".join(template.root_render_func(_new_context(template, context)))
     except Exception as exc:
-        # Whatever stopped the template (a value the macros refused, an undefined name, an
+        # Whatever stopped the template (a value the verbs refused, an undefined name, an
         # exception in code it called) is reported at its line in the template.
         where, line = _template_line(exc.__traceback__, name)
         if isinstance(exc, jinja2.TemplateError):
@@ -219,10 +212,15 @@ def _render(template: jinja2.Template, context: Mapping[str, Any], source: str |
         else:
             message = f"{type(exc).__name__}: {exc}"
         raise RenderError(message, template=where, line=line) from exc
+    finally:
+        DOCUMENTS.reset(documents_token)
+        OPEN.reset(open_token)
     # XML allows nothing before its declaration; the template's own first lines may.
-    output = output.lstrip(" \t\r\n")
+    output = output.lstrip(_XML_SPACE)
+    if _valid(output, documents):
+        return output
     try:
-        parse(output)
+        parse(output)  # for the violations, their lines and what was expected
     except SchemaError as exc:
         first = exc.violations[0]
         raise RenderError(
@@ -236,7 +234,45 @@ def _render(template: jinja2.Template, context: Mapping[str, Any], source: str |
         raise RenderError(
             _located(exc.message, exc.line, exc.column, 1), template=name, output=output
         ) from exc
-    return output
+    return output  # pragma: no cover - parse() validates as _valid() does
+
+
+_XML_SPACE = " \t\r\n"
+
+
+def _new_context(template: jinja2.Template, context: Mapping[str, Any]) -> jinja2.runtime.Context:
+    """``template.new_context(dict(context))``, with the globals flattened in C.
+
+    The template's globals are a ChainMap over the environment's; Jinja copies them into
+    each new context through ChainMap's Python methods, a KeyError caught per global.
+    """
+    layers = template.globals
+    flat: dict[str, Any] = {}
+    for layer in reversed(layers.maps) if isinstance(layers, ChainMap) else (layers,):
+        flat.update(layer)
+    environment = template.environment
+    return environment.context_class(
+        environment, {**flat, **context}, template.name, template.blocks, globals=flat
+    )
+
+
+def _valid(output: str, documents: list[str]) -> bool:
+    """Whether ``rcml.parse(output)`` accepts the output, minus the AST it would build.
+
+    Output that is a document response() wrote from the verbs alone is valid as what the
+    builder writes is: every value, name and nesting was checked on the way (tests check
+    that the schema accepts whatever the verbs accept). Anything else (raw XML, text or
+    filters between the verbs) is parsed and validated against the XSD, as parse() does.
+    """
+    try:
+        text, utf8 = decode(output, DEFAULT_MAX_SIZE)
+        # XML allows whitespace after the root element.
+        if documents and output.rstrip(_XML_SPACE) in documents:
+            return True
+        root = _load(text, utf8)
+    except DocumentError:
+        return False
+    return load_validator().validate(root)
 
 
 def _located(message: str, line: int, column: int, count: int) -> str:
