@@ -77,6 +77,12 @@ _ODDITIES = [
     (b"&amp;", b"&"),
     (b"<Play>", b"<Play>\t"),
     (b"<Say", b"<Say\tvoice='man'\n"),
+    # xsi attributes are valid and no field of the AST (rcml.parse skips them).
+    (
+        b"<Response>",
+        b'<Response xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        b'xsi:noNamespaceSchemaLocation="rcml.xsd">',
+    ),
 ]
 
 
