@@ -118,8 +118,8 @@ class _Doc:
         #: Whether every '<' in ``work`` starts or ends an element (None: not yet known).
         self._plain: bool | None = None
         #: For a document the schema accepts, checked through _Element views: tag -> its
-        #: elements, in document order (_XmlTree.by_tag).
-        self.by_tag: dict[Any, list[etree._Element]] = {}
+        #: elements in document order, listed when first asked for.
+        self.by_tag: dict[str, list[etree._Element]] = {}
 
     def work_offset(self, line: int, column: int) -> int:
         if not self._work_lines:
@@ -161,7 +161,11 @@ class _Doc:
             ordinal = node.ordinal
             if ordinal is None:
                 # lxml hands out one proxy per element while it lives: found by identity.
-                ordinal = node.ordinal = self.by_tag[node.TAG].index(node.el)
+                same = self.by_tag.get(node.TAG)
+                if same is None:
+                    tree = node.el.getroottree()
+                    same = self.by_tag[node.TAG] = list(tree.iter(node.TAG))
+                ordinal = node.ordinal = same.index(node.el)
             return self.start_tag(node.TAG, ordinal)
         pos = node.pos
         return self.work_offset(pos.line, pos.column) if pos is not None else 0
@@ -335,9 +339,7 @@ def _read(doc: _Doc, utf8: bytes | None) -> _Tree | None:
 
 def _valid_tree(doc: _Doc, root: etree._Element) -> _Tree:
     """The nodes of a document the schema accepts: views of its lxml elements."""
-    tree = _XmlTree(root)
-    doc.by_tag = tree.by_tag
-    return tree
+    return _XmlTree(root)
 
 
 def _parent(path: str) -> str:
@@ -557,33 +559,23 @@ class _XmlTree(_Tree):
 
     def __init__(self, root: etree._Element) -> None:
         self.root = root
-        # One pass over the tree, in C but for the sorting by tag: the checks ask for a
-        # few tags each, and most elements are never looked at again.
-        by_tag: dict[Any, list[etree._Element]] = {}
-        get = by_tag.get
-        for el in root.iter():
-            tag = el.tag
-            same = get(tag)
-            if same is None:
-                by_tag[tag] = [el]
-            else:
-                same.append(el)
-        #: Tag -> its elements, in document order (the keys of comments and processing
-        #: instructions are lxml's functions, never asked for).
-        self.by_tag = by_tag
         self.verbs = _views(root)
 
     def nodes(self, tags: _Tags) -> Iterable[_Node]:
-        classes, new, by_tag = _VIEWS, _new, self.by_tag
-        for tag in tags:
-            same = by_tag.get(tag)
-            if same is not None:
-                cls = classes.get(tag) or _view_class(tag)
-                for ordinal, el in enumerate(same):
-                    view = new(cls)
-                    view.el = el
-                    view.ordinal = ordinal
-                    yield view
+        if not tags:
+            return  # iter() without tags would be every element
+        # One pass in C over the tree, which makes lxml objects only for the elements of
+        # ``tags`` (making one per element cost more than the checks on most documents).
+        classes, new = _VIEWS, _new
+        counts: dict[Any, int] = {}
+        for el in self.root.iter(*tags):
+            tag: Any = el.tag  # a str: one of ``tags``
+            ordinal = counts.get(tag, 0)
+            counts[tag] = ordinal + 1
+            view = new(classes.get(tag) or _view_class(tag))
+            view.el = el
+            view.ordinal = ordinal
+            yield view
 
     def parent(self, node: _Node) -> _Node | None:
         el = node.el.getparent()
