@@ -564,8 +564,8 @@ class _XmlTree(_Tree):
     def nodes(self, tags: _Tags) -> Iterable[_Node]:
         if not tags:
             return  # iter() without tags would be every element
-        # One pass in C over the tree, which makes lxml objects only for the elements of
-        # ``tags`` (making one per element cost more than the checks on most documents).
+        # One pass in C over the tree that makes lxml objects only for the elements of
+        # ``tags``: most of the others (comments included) are never asked for.
         classes, new = _VIEWS, _new
         counts: dict[Any, int] = {}
         for el in self.root.iter(*tags):
