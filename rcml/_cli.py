@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -21,7 +21,31 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug of ours, reported in one line
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """A group whose larger commands are imported when they are run (or listed, by
+    --help): ``rcml lint`` need not import what ``rcml rehearse`` needs."""
+
+    #: Command name -> (module, attribute).
+    LAZY: ClassVar[dict[str, tuple[str, str]]] = {
+        "lint": ("rcml._cli_lint", "lint"),
+        "rehearse": ("rcml._cli_rehearse", "rehearse"),
+        "graph": ("rcml._cli_graph", "graph"),
+        "serve": ("rcml._cli_serve", "serve"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.LAZY:
+            import importlib
+
+            module, attribute = self.LAZY[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(rcml.__version__, prog_name="rcml")
 def cli() -> None:
     """Parse, validate, build, lint and rehearse RCML call-control documents."""
@@ -260,18 +284,3 @@ def _to_json(node: rcml.Node) -> dict[str, Any]:
     if isinstance(node, rcml.Document) and node.warnings:
         out["warnings"] = [asdict(w) for w in node.warnings]
     return out
-
-
-def _register() -> None:
-    from rcml._cli_graph import graph
-    from rcml._cli_lint import lint
-    from rcml._cli_rehearse import rehearse
-    from rcml._cli_serve import serve
-
-    cli.add_command(lint)
-    cli.add_command(rehearse)
-    cli.add_command(graph)
-    cli.add_command(serve)
-
-
-_register()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -58,9 +58,14 @@ def load_validator(dialect: str = "rcml") -> etree.XMLSchema:
 
 # ---------------------------------------------------------------------------- the model
 
+# Named tuples rather than dataclasses: immutable records all the same, and making one
+# class costs a fraction of a frozen dataclass's (it counts: every command that reads
+# the schema imports this module).
 
-@dataclass(frozen=True, slots=True)
-class SimpleType:
+
+class SimpleType(NamedTuple):
+    """A simple type of the XSD: a restriction of a built-in type."""
+
     name: str
     base: str
     enumeration: tuple[str, ...] = ()
@@ -88,8 +93,9 @@ _DESCRIPTIONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class AttributeDecl:
+class AttributeDecl(NamedTuple):
+    """An attribute as the XSD declares it."""
+
     name: str
     type: str
     default: str | None
@@ -99,8 +105,9 @@ class AttributeDecl:
     status: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ElementDecl:
+class ElementDecl(NamedTuple):
+    """An element (a complex type) as the XSD declares it."""
+
     name: str
     attributes: Mapping[str, AttributeDecl]
     #: Child element names allowed, in schema order.
@@ -113,8 +120,9 @@ class ElementDecl:
     status: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaModel:
+class SchemaModel(NamedTuple):
+    """What the XSD declares: the root, the elements and the simple types."""
+
     root: str
     elements: Mapping[str, ElementDecl]
     types: Mapping[str, SimpleType]
@@ -126,13 +134,22 @@ class SchemaModel:
         return simple.describe()
 
 
+def _annotations(node: etree._Element, tag: str) -> Iterator[etree._Element]:
+    """The ``tag`` elements in ``node``'s xs:annotation/xs:appinfo, in document order:
+    what ``node.find("xs:annotation/xs:appinfo/tag")`` looks through, without the
+    path machinery, which cost more than the rest of the model together."""
+    for annotation in node.iterchildren(f"{_XS}annotation"):
+        for appinfo in annotation.iterchildren(f"{_XS}appinfo"):
+            yield from appinfo.iterchildren(tag)
+
+
 def _status(node: etree._Element) -> str | None:
-    found = node.find(f"{_XS}annotation/{_XS}appinfo/{_A}status")
+    found = next(_annotations(node, f"{_A}status"), None)
     return found.text if found is not None else None
 
 
 def _attribute(node: etree._Element) -> AttributeDecl:
-    docs = node.find(f"{_XS}annotation/{_XS}appinfo/{_A}default[@profile='docs']")
+    docs = next((d for d in _annotations(node, f"{_A}default") if d.get("profile") == "docs"), None)
     return AttributeDecl(
         name=node.get("name", ""),
         type=node.get("type", ""),

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import TYPE_CHECKING
 
-from rcml._ast import SourcePos
 from rcml._exceptions import DocumentTooLargeError, MalformedDocumentError
+
+if TYPE_CHECKING:
+    from rcml._ast import SourcePos
 
 __all__ = [
     "DEFAULT_MAX_SIZE",
@@ -125,6 +128,9 @@ def element_offsets(text: str) -> list[int]:
 
 def positions(text: str) -> list[SourcePos]:
     """(line, column) of every start tag, in document order: one pass, one list."""
+    # Imported here: the linter reads and checks valid documents without the AST classes.
+    from rcml._ast import SourcePos
+
     # Without comments, CDATA or processing instructions (past the declaration) every
     # '<' not followed by '/' starts an element: a simpler pattern, no group to test.
     plain = "<!" not in text and text.find("<?", 1) < 0
@@ -160,6 +166,8 @@ class Locator:
         try:
             return self._found[index]
         except IndexError:  # pragma: no cover - the scanner and lxml agree on XML
+            from rcml._ast import SourcePos
+
             return SourcePos(0, 0)
 
 

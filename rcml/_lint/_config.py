@@ -24,7 +24,7 @@ import contextlib
 import dataclasses
 import fnmatch
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -33,7 +33,6 @@ from rcml._exceptions import RCMLError
 from rcml._lint._model import Finding, Severity
 from rcml._lint._rules import RULES, resolve
 from rcml._source import DEFAULT_MAX_SIZE
-from rcml._spec import did_you_mean
 
 __all__ = ["LintConfigError", "LintConfig", "find_config", "load_config"]
 
@@ -113,17 +112,16 @@ class LintConfig:
         base = self.base_url if self.base_url.endswith("/") else self.base_url + "/"
         return urljoin(base, self.relative(file))
 
-    def wants_file(self, path: Path) -> bool:
+    def wants_file(self, path: str | os.PathLike[str]) -> bool:
         """Whether a file met while walking a directory is linted."""
-        name = path.name
+        path = os.fspath(path)
+        name = os.path.basename(path)
         if not self.exclude and any(fnmatch.fnmatch(name, p) for p in self.include):
             return True  # the common case, without resolving the path
-        relative = self.relative(str(path))
-        if any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(path.name, p) for p in self.exclude):
+        relative = self.relative(path)
+        if any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in self.exclude):
             return False
-        return any(
-            fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(relative, p) for p in self.include
-        )
+        return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(relative, p) for p in self.include)
 
     def override(self, **options: Any) -> LintConfig:
         """A copy with command-line options applied (None leaves a value alone)."""
@@ -139,7 +137,7 @@ def _rules(values: Any, where: str) -> frozenset[str]:
     found, unknown = resolve(values)
     if unknown:
         name = unknown[0]
-        raise LintConfigError(f"{where}: unknown rule {name!r}{did_you_mean(name, RULES)}")
+        raise LintConfigError(f"{where}: unknown rule {name!r}{_did_you_mean(name, RULES)}")
     return frozenset(found)
 
 
@@ -168,7 +166,7 @@ def from_mapping(
     for key, value in table.items():
         where = f"{source}: {key}"
         if key not in _KEYS:
-            raise LintConfigError(f"{source}: unknown key {key!r}{did_you_mean(key, _KEYS)}")
+            raise LintConfigError(f"{source}: unknown key {key!r}{_did_you_mean(key, _KEYS)}")
         if key == "select":
             options["select"] = _rules(value, where)
         elif key == "ignore":
@@ -269,3 +267,10 @@ def find_config(
     for folder in visited:
         _cache[folder] = found
     return found
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    # rcml._spec imports the AST classes, which linting a valid document does without.
+    from rcml._spec import did_you_mean
+
+    return did_you_mean(name, known)

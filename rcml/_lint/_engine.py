@@ -4,31 +4,47 @@ The document is read as the parser reads it. Bare ``&`` are escaped first (and r
 so one stray ampersand does not hide every other problem; positions are mapped back to
 the original text. A document the schema rejects is then parsed leniently, as RestComm
 would run it, so the flow checks still see its verbs.
+
+The checks read nodes by their AST field names (``node.loop``, ``node.nouns``), tell
+them apart by ``node.TAG``, and ask a :class:`_Tree` for the nodes of the tags they
+check. A document the schema accepts is checked on its lxml tree (:class:`_XmlTree`),
+through :class:`_Element` views that answer those names as the strict parser's nodes
+would, made only for the elements a check asks for: building the AST cost more than
+everything else together. tests/lint/test_lint_fast_path.py holds both ways to the same
+findings.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from rcml import _ast
-from rcml._exceptions import (
-    DocumentError,
-    DocumentTooLargeError,
-    RCMLError,
-    SchemaError,
-    Violation,
-)
+from rcml._exceptions import DocumentError, DocumentTooLargeError, RCMLError
 from rcml._lint._config import LintConfig
-from rcml._lint._model import Edit, Finding, Fix, Severity
+from rcml._lint._model import Edit, Finding, Fix, Severity, new_finding
 from rcml._lint._rules import RULES, VALUE_RULES, resolve
-from rcml._parse import _fix_ampersands, parse
-from rcml._schema import schema_model
-from rcml._source import START_TAG, LineIndex, attribute_spans, decode
-from rcml._spec import spec_of
+from rcml._schema import _xsd_tree, load_validator, schema_model
+from rcml._source import (
+    _MARKUP,
+    JAVA_TRIM,
+    START_TAG,
+    XML_SPACE,
+    LineIndex,
+    attribute_spans,
+    decode,
+)
+from rcml._xml import load
+
+if TYPE_CHECKING:
+    from lxml import etree
+
+    from rcml import _ast
+    from rcml._exceptions import Violation
+
+# The AST (rcml._ast), the parser and the spec tables are imported only for documents
+# the schema rejects: a valid document is checked without them.
 
 __all__ = ["check", "single", "too_large"]
 
@@ -48,22 +64,62 @@ _NOT_IN_TWILIO_ATTRIBUTES = frozenset(
     {("Gather", "startInputKey"), ("Record", "media"), ("Dial", "dialMusic")}
 )
 
+# What may follow an element name in a start tag: XML's whitespace, '/' or '>'.
+_AFTER_NAME = frozenset(" \t\r\n/>")
 
-@dataclass
+# A finding before filtering: (rule, code, severity, line, column, message, fix).
+_Raw = tuple[str, str, Severity, int, int, str, Fix | None]
+
+#: What the checks see: an AST node, or an :class:`_Element` standing in for one. Both
+#: answer the AST's field names and ``TAG``.
+_Node = Any
+
+
 class _Doc:
     """One document being linted: its texts and how their offsets relate."""
 
-    file: str
-    original: str
-    #: The text that was parsed: the original with bare '&' escaped.
-    work: str
-    config: LintConfig
-    url: str | None
-    #: Offsets in ``work`` of each '&' that was escaped (each gained 4 characters).
-    escaped: list[int] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    _work_lines: list[int] = field(default_factory=list)
-    _original_lines: LineIndex | None = None
+    __slots__ = (
+        "_original_lines",
+        "_plain",
+        "_starts",
+        "_work_lines",
+        "by_tag",
+        "config",
+        "escaped",
+        "file",
+        "findings",
+        "original",
+        "url",
+        "work",
+    )
+
+    def __init__(
+        self,
+        file: str,
+        original: str,
+        work: str,
+        config: LintConfig,
+        url: str | None,
+        escaped: list[int] | None = None,
+    ) -> None:
+        self.file = file
+        self.original = original
+        #: The text that was parsed: the original with bare '&' escaped.
+        self.work = work
+        self.config = config
+        self.url = url
+        #: Offsets in ``work`` of each '&' that was escaped (each gained 4 characters).
+        self.escaped = escaped or []
+        self.findings: list[_Raw] = []
+        self._work_lines: list[int] = []
+        self._original_lines: LineIndex | None = None
+        #: Tag -> offsets in ``work`` of its start tags, in order, as far as looked for.
+        self._starts: dict[str, list[int]] = {}
+        #: Whether every '<' in ``work`` starts or ends an element (None: not yet known).
+        self._plain: bool | None = None
+        #: For a document the schema accepts, checked through _Element views: tag -> its
+        #: elements in document order, listed when first asked for.
+        self.by_tag: dict[str, list[etree._Element]] = {}
 
     def work_offset(self, line: int, column: int) -> int:
         if not self._work_lines:
@@ -75,11 +131,6 @@ class _Doc:
 
     def original_offset(self, work_offset: int) -> int:
         return work_offset - 4 * bisect.bisect_left(self.escaped, work_offset)
-
-    def position(self, original_offset: int) -> tuple[int, int]:
-        if self._original_lines is None:
-            self._original_lines = LineIndex(self.original)
-        return self._original_lines.position(original_offset)
 
     def report(
         self,
@@ -93,24 +144,68 @@ class _Doc:
     ) -> None:
         """Record a finding at ``offset`` (in ``work``, or in the original text)."""
         rule = RULES[rule_id]
-        at = offset if original else self.original_offset(offset)
-        line, column = self.position(at)
+        at = offset if original or not self.escaped else self.original_offset(offset)
+        lines = self._original_lines
+        if lines is None:
+            lines = self._original_lines = LineIndex(self.original)
+        line, column = lines.position(at)
+        # (rule, code, severity, line, column, message, fix): Findings are made by
+        # _filter, for the ones that are kept.
         self.findings.append(
-            Finding(
-                rule=rule_id,
-                code=rule.code,
-                severity=severity or rule.severity,
-                file=self.file,
-                line=line,
-                column=column,
-                message=message,
-                fix=fix,
-            )
+            (rule_id, rule.code, severity or rule.severity, line, column, message, fix)
         )
 
-    def node_offset(self, node: _ast.Node) -> int:
+    def node_offset(self, node: _Node) -> int:
+        """Offset in ``work`` of the ``<`` that starts ``node``."""
+        if isinstance(node, _Element):
+            ordinal = node.ordinal
+            if ordinal is None:
+                # lxml hands out one proxy per element while it lives: found by identity.
+                same = self.by_tag.get(node.TAG)
+                if same is None:
+                    tree = node.el.getroottree()
+                    same = self.by_tag[node.TAG] = list(tree.iter(node.TAG))
+                ordinal = node.ordinal = same.index(node.el)
+            return self.start_tag(node.TAG, ordinal)
         pos = node.pos
         return self.work_offset(pos.line, pos.column) if pos is not None else 0
+
+    def line_of(self, node: _Node) -> int | None:
+        """The line ``node`` starts on, or None when unknown."""
+        if isinstance(node, _Element):
+            return self.work.count("\n", 0, self.node_offset(node)) + 1
+        pos = node.pos
+        return pos.line if pos is not None else None
+
+    def start_tag(self, tag: str, ordinal: int) -> int:
+        """Offset in ``work`` of the start tag of the ``ordinal``-th (from 0) ``tag``
+        element, in document order; 0 when there is none (the scanner and lxml agree)."""
+        work = self.work
+        if self._plain is None:
+            # Without comments, CDATA or processing instructions (past the XML
+            # declaration) every '<' starts or ends an element: each '<tag' followed by
+            # XML whitespace, '/' or '>' starts a ``tag`` element, and str.find finds it.
+            self._plain = "<!" not in work and work.find("<?", 1) < 0
+            if not self._plain:  # the scanner, which skips what is not markup
+                for m in _MARKUP.finditer(work):
+                    name = m.group(1)
+                    if name:
+                        self._starts.setdefault(name, []).append(m.start())
+        if not self._plain:
+            starts = self._starts.get(tag, [])
+            return starts[ordinal] if ordinal < len(starts) else 0
+        starts = self._starts.setdefault(tag, [])
+        if ordinal >= len(starts):
+            needle, end = "<" + tag, len(tag) + 1
+            at = starts[-1] + end if starts else 0
+            while len(starts) <= ordinal:
+                at = work.find(needle, at)
+                if at < 0:
+                    return 0
+                if work[at + end : at + end + 1] in _AFTER_NAME:
+                    starts.append(at)
+                at += end
+        return starts[ordinal]
 
 
 def check(
@@ -123,7 +218,7 @@ def check(
     """Every finding in one document, filtered by ``config`` and inline directives."""
     config = config or LintConfig()
     try:
-        text, _ = decode(source, config.max_size)
+        text, utf8 = decode(source, config.max_size)
     except DocumentTooLargeError as exc:
         return too_large(file, exc.size, config)
     except DocumentError as exc:
@@ -132,11 +227,11 @@ def check(
         return single(file, "empty-document", "the document is empty", config)
 
     doc = _escape_ampersands(text, file, config, url)
-    tree = _parse(doc)
+    # The bytes as read are what lxml would be given anyway, unless '&' were escaped.
+    tree = _read(doc, utf8 if doc.work is text else None)
     if tree is not None:
-        nodes = _all_nodes(tree)
         for checker in _CHECKS:
-            checker(doc, tree, nodes)
+            checker(doc, tree)
     return _filter(doc)
 
 
@@ -179,6 +274,8 @@ def _escape_ampersands(text: str, file: str, config: LintConfig, url: str | None
     bare = _bare_ampersands(text) if _NOT_ENTITY.search(text) else []
     if not bare:
         return _Doc(file, text, text, config, url)
+    from rcml._parse import _fix_ampersands
+
     _, _, repaired_at = _fix_ampersands(text)
     repaired = set(repaired_at)
     parts, escaped, last = [], [], 0
@@ -212,20 +309,37 @@ def _escape_ampersands(text: str, file: str, config: LintConfig, url: str | None
 # ---------------------------------------------------------------------------- schema
 
 
-def _parse(doc: _Doc) -> _ast.Document | None:
+def _read(doc: _Doc, utf8: bytes | None) -> _Tree | None:
+    """The document's nodes for the checks; None if it is not XML.
+
+    What ``rcml.parse(doc.work)`` does, step by step: a valid document is read on its
+    lxml tree; a document the schema rejects gets its violations reported, then is
+    parsed leniently, as RestComm would run it, for the flow checks.
+    """
     try:
-        return parse(doc.work, url=doc.url, max_size=_UNLIMITED)
-    except SchemaError as exc:
-        for violation in exc.violations:
-            _report_violation(doc, violation)
+        root = load(doc.work, utf8)
     except DocumentError as exc:
         at = doc.work_offset(exc.line, exc.column) if exc.line else 0
         doc.report("parse-error", at, exc.message)
         return None
+    validator = load_validator()
+    if validator.validate(root):
+        return _valid_tree(doc, root)
+    from rcml._parse import parse
+    from rcml._violations import violations
+
+    for violation in violations(validator, root, doc.work):
+        _report_violation(doc, violation)
     try:  # what RestComm would run, for the flow checks
-        return parse(doc.work, url=doc.url, strict=False, max_size=_UNLIMITED)
+        document = parse(doc.work, url=doc.url, strict=False, max_size=_UNLIMITED)
     except RCMLError:  # pragma: no cover - strict parsing already found it well-formed
         return None
+    return _AstTree(document)
+
+
+def _valid_tree(doc: _Doc, root: etree._Element) -> _Tree:
+    """The nodes of a document the schema accepts: views of its lxml elements."""
+    return _XmlTree(root)
 
 
 def _parent(path: str) -> str:
@@ -278,8 +392,10 @@ def _value_rule(doc: _Doc, at: int, v: Violation, parent: str) -> tuple[str, Fix
     if specific is not None and (specific.parent == "" or specific.parent == parent):
         return specific.rule, None
     if v.attribute == "statusCallbackEvent" and v.value is not None:
+        from rcml._ast import CallEvent
+
         words = v.value.split()
-        events = {e.value for e in _ast.CallEvent}
+        events = {e.value for e in CallEvent}
         if len(words) > 1 and all(w.strip(",") in events for w in words):
             fixed = ",".join(w.strip(",") for w in words)
             return "status-callback-event-spaces", _value_fix(doc, at, v.attribute, fixed)
@@ -359,10 +475,29 @@ def _value_fix(doc: _Doc, at: int, name: str, value: str) -> Fix | None:
     return Fix(f"write {name}={value!r}", (Edit(s, e, value),))
 
 
-# ---------------------------------------------------------------------------- AST checks
+# ---------------------------------------------------------------------------- nodes
 
-_Nodes = list[tuple[_ast.Node, _ast.Node | None]]
-_Check = Callable[[_Doc, _ast.Document, _Nodes], None]
+
+class _Tree:
+    """The nodes of one document, as the checks ask for them."""
+
+    #: The document's verbs, in order.
+    verbs: Sequence[_Node]
+
+    def nodes(self, tags: _Tags) -> Iterable[_Node]:
+        """The nodes whose ``TAG`` is in ``tags``: those of one tag in document order,
+        the tags in any order (the findings are sorted by position in the end)."""
+        raise NotImplementedError
+
+    def parent(self, node: _Node) -> _Node | None:
+        """The node holding ``node``; None for a verb."""
+        raise NotImplementedError
+
+
+#: A set of tags as the trees take it: lxml's ``iter`` takes them as arguments.
+_Tags = tuple[str, ...]
+
+_Check = Callable[[_Doc, _Tree], None]
 _CHECKS: list[_Check] = []
 
 
@@ -371,25 +506,24 @@ def _check(fn: _Check) -> _Check:
     return fn
 
 
-def _attribute_offset(doc: _Doc, node: _ast.Node, xml_name: str) -> int:
-    start = doc.node_offset(node)
-    found = attribute_spans(doc.work, start).get(xml_name)
-    return found[0] if found else start
+class _AstTree(_Tree):
+    """The nodes of a parsed Document (for documents the schema rejects)."""
+
+    def __init__(self, document: _ast.Document) -> None:
+        self.verbs = document.verbs
+        self._nodes = _all_nodes(document)
+        self._parents = {id(node): parent for node, parent in self._nodes}
+
+    def nodes(self, tags: _Tags) -> Iterable[_Node]:
+        return [node for node, _ in self._nodes if node.TAG in tags]
+
+    def parent(self, node: _Node) -> _Node | None:
+        return self._parents[id(node)]
 
 
-_CHILD_FIELDS: dict[type[_ast.Node], tuple[str, ...]] = {}
-
-
-def _child_fields(cls: type[_ast.Node]) -> tuple[str, ...]:
-    found = _CHILD_FIELDS.get(cls)
-    if found is None:
-        found = _CHILD_FIELDS[cls] = spec_of(cls).child_fields
-    return found
-
-
-def _all_nodes(tree: _ast.Document) -> _Nodes:
+def _all_nodes(tree: _ast.Document) -> list[tuple[_ast.Node, _ast.Node | None]]:
     """Every node with its parent (None for the document's verbs), in document order."""
-    out: _Nodes = []
+    out: list[tuple[_ast.Node, _ast.Node | None]] = []
     append = out.append
 
     def visit(node: _ast.Node, parent: _ast.Node | None) -> None:
@@ -407,22 +541,277 @@ def _all_nodes(tree: _ast.Document) -> _Nodes:
     return out
 
 
-def _where(node: _ast.Node) -> str:
-    pos = node.pos
-    return f" at line {pos.line}" if pos is not None else ""
+_CHILD_FIELDS: dict[type[_ast.Node], tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type[_ast.Node]) -> tuple[str, ...]:
+    found = _CHILD_FIELDS.get(cls)
+    if found is None:
+        from rcml._spec import spec_of
+
+        found = _CHILD_FIELDS[cls] = spec_of(cls).child_fields
+    return found
+
+
+class _XmlTree(_Tree):
+    """The elements of a document the schema accepts, seen as the nodes ``rcml.parse``
+    would build from them (:class:`_Element`), each made when a check asks for it."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+        self.verbs = _views(root)
+
+    def nodes(self, tags: _Tags) -> Iterable[_Node]:
+        if not tags:
+            return  # iter() without tags would be every element
+        # One pass in C over the tree that makes lxml objects only for the elements of
+        # ``tags``: most of the others (comments included) are never asked for.
+        classes, new = _VIEWS, _new
+        counts: dict[Any, int] = {}
+        for el in self.root.iter(*tags):
+            tag: Any = el.tag  # a str: one of ``tags``
+            ordinal = counts.get(tag, 0)
+            counts[tag] = ordinal + 1
+            view = new(classes.get(tag) or _view_class(tag))
+            view.el = el
+            view.ordinal = ordinal
+            yield view
+
+    def parent(self, node: _Node) -> _Node | None:
+        el = node.el.getparent()
+        return None if el is self.root else _view(el)
+
+
+class _Element:
+    """A schema-valid element, standing in for the node ``rcml.parse`` would build from it.
+
+    Its class, one per tag (:func:`_view_class`), has the tag's ``TAG`` and the AST
+    fields the checks read, as properties computed from the element as the strict parser
+    computes them. Any other field is an AttributeError: a check that reads a new field
+    needs it added to :data:`_FIELDS` (tests/lint/test_lint_fast_path.py says so).
+    """
+
+    __slots__ = ("el", "ordinal")
+    TAG: ClassVar[str] = ""
+    el: etree._Element
+    #: How many ``TAG`` elements come before this one; None until asked for.
+    ordinal: int | None
+
+
+_new = object.__new__
+
+
+def _view(el: etree._Element) -> _Element:
+    tag: Any = el.tag  # a str: an element's, not a comment's
+    view: _Element = _new(_VIEWS.get(tag) or _view_class(tag))
+    view.el = el
+    view.ordinal = None
+    return view
+
+
+def _views(el: etree._Element) -> list[_Element]:
+    """Views of the child elements of ``el`` (not its comments or processing
+    instructions), in order."""
+    out = []
+    classes, new = _VIEWS, _new
+    for child in el:
+        tag: Any = child.tag
+        if type(tag) is str:
+            view = new(classes.get(tag) or _view_class(tag))
+            view.el = child
+            view.ordinal = None
+            out.append(view)
+    return out
+
+
+def _text(self: _Element) -> str:
+    # The strict parser's text, step by step (rcml._parse._strict_node): a leaf keeps its
+    # text unless it is all XML whitespace; otherwise the chunks between the children
+    # that are not all XML whitespace, joined.
+    el = self.el
+    if len(el):
+        chunks = [el.text]
+        chunks.extend(child.tail for child in el)
+        return "".join(c for c in chunks if c and c.strip(XML_SPACE))
+    text = el.text
+    return text if text and (not text.isspace() or text.strip(XML_SPACE)) else ""
+
+
+def _many(self: _Element) -> tuple[_Element, ...]:
+    return tuple(_views(self.el))
+
+
+def _one(self: _Element) -> _Element | None:
+    children = _views(self.el)
+    return children[-1] if children else None
+
+
+def _int(value: str) -> int:
+    return int(value)
+
+
+def _hints(value: str) -> tuple[str, ...]:
+    # rcml._values._strict_hints
+    return tuple(p.strip(JAVA_TRIM) for p in value.split(",") if p.strip(JAVA_TRIM))
+
+
+def _events(value: str) -> tuple[str, ...]:
+    # rcml._values._strict_events, with the CallEvent values (a StrEnum: equal to these)
+    return tuple(token.strip(JAVA_TRIM) for token in value.split(","))
+
+
+def _as_written(value: str) -> str:
+    return value
+
+
+_CONVERT: dict[str, Callable[[str], Any]] = {
+    "str": _as_written,
+    "int": _int,
+    "hints": _hints,
+    "events": _events,
+}
+_DIAL_NOUN = {"status_callback_event": ("events", "statusCallbackEvent")}
+_SIP = _DIAL_NOUN | {
+    "uri": ("text", ""),
+    "username": ("str", "username"),
+    "password": ("str", "password"),
+}
+#: Per tag, the AST fields the checks read: field -> (how, XML attribute). "text" is the
+#: element's text field, "many" and "one" its child field; the other kinds convert an
+#: attribute as the strict parser does ("str": as written). tests/lint/ checks this
+#: against rcml._spec.
+_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
+    "Say": {"text": ("text", ""), "loop": ("int", "loop")},
+    "Play": {"url": ("text", ""), "loop": ("int", "loop")},
+    "Gather": {
+        "action": ("str", "action"),
+        "finish_on_key": ("str", "finishOnKey"),
+        "num_digits": ("int", "numDigits"),
+        "hints": ("hints", "hints"),
+    },
+    "Record": {"action": ("str", "action"), "finish_on_key": ("str", "finishOnKey")},
+    "Dial": {
+        "target": ("text", ""),
+        "nouns": ("many", ""),
+        "action": ("str", "action"),
+        "caller_id": ("str", "callerId"),
+    },
+    "Number": _DIAL_NOUN | {"number": ("text", "")},
+    "Client": _DIAL_NOUN,
+    "Sip": _SIP,
+    "Uri": _SIP,
+    "Conference": {"room": ("text", ""), "name": ("str", "name"), "video": ("one", "")},
+    "Redirect": {"url": ("text", "")},
+    "Sms": {"body": ("text", ""), "to": ("str", "to"), "from_": ("str", "from")},
+}
+
+
+def _attribute(xml: str, convert: Callable[[str], Any]) -> property:
+    if convert is _as_written:
+
+        def written(self: _Element) -> Any:
+            return self.el.get(xml)
+
+        return property(written)
+
+    def get(self: _Element) -> Any:
+        value = self.el.get(xml)
+        return None if value is None else convert(value)
+
+    return property(get)
+
+
+_VIEWS: dict[str, type[_Element]] = {}
+
+
+def _view_class(tag: str) -> type[_Element]:
+    """The _Element class of ``tag`` (made on first use)."""
+    found = _VIEWS.get(tag)
+    if found is not None:
+        return found
+    members: dict[str, Any] = {"__slots__": (), "TAG": tag}
+    for name, (how, xml) in _FIELDS.get(tag, {}).items():
+        if how == "text":
+            members[name] = property(_text)
+        elif how == "many":
+            members[name] = property(_many)
+        elif how == "one":
+            members[name] = property(_one)
+        else:
+            members[name] = _attribute(xml, _CONVERT[how])
+    found = _VIEWS[tag] = type(f"_{tag}Element", (_Element,), members)
+    return found
+
+
+def _attribute_offset(doc: _Doc, node: _Node, xml_name: str) -> int:
+    """Where the attribute ``xml_name`` of ``node`` is written, else where ``node`` starts."""
+    start = doc.node_offset(node)
+    found = _attribute_start(doc.work, start, xml_name)
+    return start if found is None else found
+
+
+# A start tag, a piece at a time: what rcml._source.START_TAG matches as a whole.
+_TAG_NAME = re.compile(r"<[^\s/>]+")
+_NEXT_ATTRIBUTE = re.compile(r"""\s+([^\s=/>]+)\s*=\s*(?:"[^"]*"|'[^']*')""")
+_TAG_END = re.compile(r"\s*/?>")
+
+
+def _attribute_start(text: str, tag_offset: int, name: str) -> int | None:
+    """``attribute_spans(text, tag_offset)[name][0]``, or None: the same answer for a
+    well-formed start tag (no name twice), from anchored matches rather than a search."""
+    tag = _TAG_NAME.match(text, tag_offset)
+    if tag is None:
+        return None
+    at, found = tag.end(), None
+    match = _NEXT_ATTRIBUTE.match
+    while (attribute := match(text, at)) is not None:
+        if found is None and attribute.group(1) == name:
+            found = attribute.start(1)
+        at = attribute.end()
+    return found if _TAG_END.match(text, at) else None
+
+
+def _written(node: _Node, xml: str) -> bool:
+    """Whether the attribute ``xml`` of ``node`` has a value."""
+    if isinstance(node, _Element):
+        # The strict converters never give None for a written attribute.
+        return node.el.get(xml) is not None
+    return node.__dict__[_field_name(type(node), xml)] is not None
+
+
+_FIELD_NAMES: dict[tuple[type[_ast.Node], str], str] = {}
+
+
+def _field_name(cls: type[_ast.Node], xml: str) -> str:
+    found = _FIELD_NAMES.get((cls, xml))
+    if found is None:
+        from rcml._spec import spec_of
+
+        found = _FIELD_NAMES[cls, xml] = spec_of(cls).by_xml[xml].name
+    return found
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def _where(doc: _Doc, node: _Node) -> str:
+    line = doc.line_of(node)
+    return f" at line {line}" if line is not None else ""
 
 
 @_check
-def _flow(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
+def _flow(doc: _Doc, tree: _Tree) -> None:
+    verbs = tree.verbs
     answered = False
-    ended_by: _ast.Node | None = None
-    after_action: _ast.Node | None = None
-    for verb in tree.verbs:
+    ended_by: _Node | None = None
+    after_action: _Node | None = None
+    for verb in verbs:
         if ended_by is not None:
             doc.report(
                 "unreachable-verb",
                 doc.node_offset(verb),
-                f"{verb.TAG} never runs: the <{ended_by.TAG}>{_where(ended_by)} ends this document",
+                f"{verb.TAG} never runs: the <{ended_by.TAG}>{_where(doc, ended_by)} ends "
+                "this document",
             )
             return
         if after_action is not None:
@@ -436,11 +825,12 @@ def _flow(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
             doc.report(
                 "fall-through-only",
                 doc.node_offset(verb),
-                f"{verb.TAG} runs only when {how}: <{after_action.TAG}>{_where(after_action)} "
-                "has an action",
+                f"{verb.TAG} runs only when {how}: <{after_action.TAG}>"
+                f"{_where(doc, after_action)} has an action",
             )
             after_action = None
-        if isinstance(verb, _ast.Reject):
+        tag = verb.TAG
+        if tag == "Reject":
             if answered:
                 doc.report(
                     "reject-not-first",
@@ -450,9 +840,9 @@ def _flow(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
                 )
             else:
                 ended_by = verb
-        elif isinstance(verb, _ast.Hangup):
+        elif tag == "Hangup":
             ended_by = verb
-        elif isinstance(verb, _ast.Redirect):
+        elif tag == "Redirect":
             if verb.url.strip():
                 ended_by = verb
             else:
@@ -462,19 +852,24 @@ def _flow(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
                     "Redirect has no URL: RestComm runs the next verb, the TwiML docs say it "
                     "reloads this document",
                 )
-        elif isinstance(verb, _ast.Gather | _ast.Record | _ast.Dial) and verb.action:
+        elif tag in _WITH_ACTION and verb.action:
             after_action = verb
-        if not isinstance(verb, _ast.Pause):
+        if tag != "Pause":
             answered = True
 
-    last = tree.verbs[-1] if tree.verbs else None
-    if isinstance(last, _ast.Gather) and not last.action:
+    last = verbs[-1] if verbs else None
+    if last is not None and last.TAG == "Gather" and not last.action:
         doc.report(
             "gather-without-action",
             doc.node_offset(last),
             "Gather has no action and nothing follows it: the input is dropped and the call "
             "hangs up",
         )
+
+
+_WITH_ACTION = frozenset({"Gather", "Record", "Dial"})
+# The nodes that fetch a URL: _self_reference looks at these.
+_FETCHING: _Tags = ("Redirect", "Gather", "Record", "Dial")
 
 
 def _same_document(target: str, url: str) -> bool:
@@ -492,22 +887,19 @@ def _same_document(target: str, url: str) -> bool:
 
 
 @_check
-def _self_reference(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
+def _self_reference(doc: _Doc, tree: _Tree) -> None:
     if not doc.url:
         return
-    for node, _ in nodes:
-        if isinstance(node, _ast.Redirect) and node.url.strip():
+    for node in tree.nodes(_FETCHING):
+        tag = node.TAG
+        if tag == "Redirect" and node.url.strip():
             if _same_document(node.url, doc.url):
                 doc.report(
                     "self-reference",
                     doc.node_offset(node),
                     f"Redirect fetches this document again ({doc.url}): the call loops",
                 )
-        elif (
-            isinstance(node, _ast.Gather | _ast.Record | _ast.Dial)
-            and node.action
-            and _same_document(node.action, doc.url)
-        ):
+        elif tag in _WITH_ACTION and node.action and _same_document(node.action, doc.url):
             doc.report(
                 "self-reference",
                 _attribute_offset(doc, node, "action"),
@@ -517,20 +909,15 @@ def _self_reference(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
 
 
 @_check
-def _restcomm(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
-    # One handler per node type: most nodes need none, and a dict lookup is cheaper
-    # than a chain of isinstance tests on every node of every file.
+def _restcomm(doc: _Doc, tree: _Tree) -> None:
+    # One handler per tag, asked of the tree for those tags only.
     state: dict[str, Any] = {}
     handlers = _HANDLERS
-    for node, parent in nodes:
-        handler = handlers.get(type(node))
-        if handler is not None:
-            handler(doc, node, parent, state)
+    for node in tree.nodes(_HANDLED):
+        handlers[node.TAG](doc, tree, node, state)
 
 
-def _gather_carry_over(
-    doc: _Doc, node: _ast.Gather, parent: _ast.Node | None, state: dict[str, Any]
-) -> None:
+def _gather_carry_over(doc: _Doc, tree: _Tree, node: _ast.Gather, state: dict[str, Any]) -> None:
     _gather(doc, node)
     earlier: _ast.Gather | None = state.get("num_digits_from")
     if node.num_digits is not None:
@@ -540,11 +927,11 @@ def _gather_carry_over(
             "num-digits-carry-over",
             doc.node_offset(node),
             f"Gather has no numDigits: RestComm keeps numDigits={earlier.num_digits} from the "
-            f"Gather{_where(earlier)}",
+            f"Gather{_where(doc, earlier)}",
         )
 
 
-def _record(doc: _Doc, node: _ast.Record, parent: _ast.Node | None, state: object) -> None:
+def _record(doc: _Doc, tree: _Tree, node: _ast.Record, state: object) -> None:
     if node.finish_on_key == "":
         doc.report(
             "finish-on-key-empty",
@@ -553,14 +940,14 @@ def _record(doc: _Doc, node: _ast.Record, parent: _ast.Node | None, state: objec
         )
 
 
-def _play(doc: _Doc, node: _ast.Play, parent: _ast.Node | None, state: object) -> None:
+def _play(doc: _Doc, tree: _Tree, node: _ast.Play, state: object) -> None:
     if not node.url.strip():
         doc.report("play-empty", doc.node_offset(node), "Play has no URL: it is skipped")
     if node.loop == 0:
-        _loop_zero(doc, node, parent)
+        _loop_zero(doc, node, tree.parent(node))
 
 
-def _number(doc: _Doc, node: _ast.Number, parent: _ast.Node | None, state: object) -> None:
+def _number(doc: _Doc, tree: _Tree, node: _ast.Number, state: object) -> None:
     number = node.number.strip().split("?", 1)[0]
     if number and not _PHONE.fullmatch(number):
         doc.report(
@@ -570,7 +957,7 @@ def _number(doc: _Doc, node: _ast.Number, parent: _ast.Node | None, state: objec
         )
 
 
-def _sip(doc: _Doc, node: _ast.Sip, parent: _ast.Node | None, state: object) -> None:
+def _sip(doc: _Doc, tree: _Tree, node: _ast.Sip, state: object) -> None:
     if (node.username is None) != (node.password is None):
         doc.report(
             "sip-credentials",
@@ -586,31 +973,33 @@ def _sip(doc: _Doc, node: _ast.Sip, parent: _ast.Node | None, state: object) -> 
         )
 
 
-def _conference(doc: _Doc, node: _ast.Conference, parent: _ast.Node | None, state: object) -> None:
+def _conference(doc: _Doc, tree: _Tree, node: _ast.Conference, state: object) -> None:
     named = node.name if node.video is not None else node.room
     if not (named or "").strip():
         doc.report("conference-name", doc.node_offset(node), "Conference has no room name")
 
 
 def _gather(doc: _Doc, node: _ast.Gather) -> None:
-    if node.finish_on_key == "":
+    finish_on_key = node.finish_on_key
+    if finish_on_key == "":
         doc.report(
             "finish-on-key-empty",
             _attribute_offset(doc, node, "finishOnKey"),
             'Gather finishOnKey="" becomes "#" on RestComm: "#" still ends the input',
         )
-    elif node.finish_on_key and len(node.finish_on_key) > 1:
+    elif finish_on_key and len(finish_on_key) > 1:
         doc.report(
             "finish-on-key-multiple",
             _attribute_offset(doc, node, "finishOnKey"),
-            f"finishOnKey={node.finish_on_key!r}: Twilio takes a single key",
+            f"finishOnKey={finish_on_key!r}: Twilio takes a single key",
         )
-    if node.hints:
-        long = [h for h in node.hints if len(h) > _HINTS_LENGTH]
-        if len(node.hints) > _HINTS_PHRASES or long:
+    hints = node.hints
+    if hints:
+        long = [h for h in hints if len(h) > _HINTS_LENGTH]
+        if len(hints) > _HINTS_PHRASES or long:
             what = (
-                f"{len(node.hints)} phrases (at most {_HINTS_PHRASES})"
-                if len(node.hints) > _HINTS_PHRASES
+                f"{len(hints)} phrases (at most {_HINTS_PHRASES})"
+                if len(hints) > _HINTS_PHRASES
                 else f"a phrase of {len(long[0])} characters (at most {_HINTS_LENGTH})"
             )
             doc.report(
@@ -627,7 +1016,7 @@ def _phone_like(value: str) -> bool:
     )
 
 
-def _sms(doc: _Doc, node: _ast.Sms, parent: _ast.Node | None, state: object) -> None:
+def _sms(doc: _Doc, tree: _Tree, node: _ast.Sms, state: object) -> None:
     if not node.body.strip():
         doc.report(
             "sms-empty-body",
@@ -641,34 +1030,38 @@ def _sms(doc: _Doc, node: _ast.Sms, parent: _ast.Node | None, state: object) -> 
             )
 
 
-def _dial(doc: _Doc, node: _ast.Dial, parent: _ast.Node | None, state: object) -> None:
-    if node.caller_id is not None and not _phone_like(node.caller_id):
+def _dial(doc: _Doc, tree: _Tree, node: _ast.Dial, state: object) -> None:
+    caller_id = node.caller_id
+    if caller_id is not None and not _phone_like(caller_id):
         doc.report(
             "dial-caller-id",
             _attribute_offset(doc, node, "callerId"),
-            f"callerId={node.caller_id!r} is not a phone number or client:name",
+            f"callerId={caller_id!r} is not a phone number or client:name",
         )
-    if node.target.strip() and node.nouns:
+    target = node.target.strip()
+    nouns: tuple[_Node, ...] = node.nouns  # AST nodes or their _Element stand-ins
+    if target and nouns:
         doc.report(
             "dial-text-and-nouns",
             doc.node_offset(node),
-            f"Dial has the text {node.target.strip()!r} and nouns: RestComm dials the text and "
-            "drops the nouns",
+            f"Dial has the text {target!r} and nouns: RestComm dials the text and drops the nouns",
         )
-    if any(isinstance(n, _ast.Conference) for n in node.nouns) and len(node.nouns) > 1:
+    if len(nouns) > 1 and any(n.TAG == "Conference" for n in nouns):
         doc.report(
             "conference-mixed-nouns",
             doc.node_offset(node),
             "Conference mixed with other nouns: RestComm dials them all at once",
         )
-    for noun in node.nouns:
-        if isinstance(noun, _ast.Conference) or noun.status_callback_event is None:
+    if doc.config.target != "twilio":
+        return  # the rest is about Twilio
+    for noun in nouns:
+        if noun.TAG == "Conference" or noun.status_callback_event is None:
             continue
         raw = attribute_spans(doc.work, doc.node_offset(noun)).get("statusCallbackEvent")
         if raw is None:
             continue
         value = doc.work[raw[1] : raw[2]]
-        if "," in value and doc.config.target == "twilio":
+        if "," in value:
             fixed = " ".join(v.strip() for v in value.split(",") if v.strip())
             doc.report(
                 "status-callback-event-commas",
@@ -678,7 +1071,7 @@ def _dial(doc: _Doc, node: _ast.Dial, parent: _ast.Node | None, state: object) -
             )
 
 
-def _say(doc: _Doc, node: _ast.Say, parent: _ast.Node | None, state: object) -> None:
+def _say(doc: _Doc, tree: _Tree, node: _ast.Say, state: object) -> None:
     text = node.text.strip()
     if not text:
         doc.report("say-empty", doc.node_offset(node), "Say has no text: it is skipped")
@@ -689,88 +1082,144 @@ def _say(doc: _Doc, node: _ast.Say, parent: _ast.Node | None, state: object) -> 
             f"Say has {len(text)} characters; speech engines take at most {_SAY_LIMIT}",
         )
     if node.loop == 0:
-        _loop_zero(doc, node, parent)
+        _loop_zero(doc, node, tree.parent(node))
 
 
 def _loop_zero(doc: _Doc, node: _ast.Say | _ast.Play, parent: _ast.Node | None) -> None:
     effect = (
         "inside Gather RestComm drops this prompt"
-        if isinstance(parent, _ast.Gather)
+        if parent is not None and parent.TAG == "Gather"
         else "RestComm plays it once (the docs say it loops until hangup)"
     )
     doc.report("loop-zero", _attribute_offset(doc, node, "loop"), f'loop="0": {effect}')
 
 
-_HANDLERS: dict[type[_ast.Node], Callable[..., None]] = {
-    _ast.Gather: _gather_carry_over,
-    _ast.Record: _record,
-    _ast.Dial: _dial,
-    _ast.Say: _say,
-    _ast.Play: _play,
-    _ast.Sms: _sms,
-    _ast.Number: _number,
-    _ast.Sip: _sip,
-    _ast.Conference: _conference,
+# By tag, which is by exact class: a Uri (a Sip subclass) gets no Sip checks.
+_HANDLERS: dict[str, Callable[[_Doc, _Tree, Any, Any], None]] = {
+    "Gather": _gather_carry_over,
+    "Record": _record,
+    "Dial": _dial,
+    "Say": _say,
+    "Play": _play,
+    "Sms": _sms,
+    "Number": _number,
+    "Sip": _sip,
+    "Conference": _conference,
 }
+_HANDLED: _Tags = tuple(_HANDLERS)
 
 
-_StatusRow = tuple[str | None, tuple[tuple[str, str, str], ...]]
-_STATUS: dict[type[_ast.Node], _StatusRow] = {}
+# Per tag with anything to check: (element status, ((XML attribute, status or "twilio"),
+# ...)), read from the schema on first use.
+_StatusRow = tuple[str | None, tuple[tuple[str, str], ...]]
+_STATUS: dict[str, _StatusRow] = {}
 
 
-def _status_table(cls: type[_ast.Node]) -> _StatusRow:
-    """(element status, ((field, XML name, status or "twilio"), ...)) for one class."""
-    found = _STATUS.get(cls)
-    if found is None:
-        found = _STATUS[cls] = _make_status_table(cls)
-    return found
+def _status_tags(twilio: bool) -> _Tags:
+    """The tags _status looks at."""
+    tags = _STATUS_TAGS.get(twilio)
+    if tags is None:
+        found = set(_status_tables())
+        if twilio:
+            found |= _NOT_IN_TWILIO_ELEMENTS
+        tags = _STATUS_TAGS[twilio] = tuple(sorted(found))
+    return tags
 
 
-def _make_status_table(cls: type[_ast.Node]) -> _StatusRow:
-    decl = schema_model().elements[cls.TAG]
-    by_xml = spec_of(cls).by_xml
-    rows = []
-    for xml, attribute in decl.attributes.items():
-        if attribute.status:
-            rows.append((by_xml[xml].name, xml, attribute.status))
-        if (cls.TAG, xml) in _NOT_IN_TWILIO_ATTRIBUTES:
-            rows.append((by_xml[xml].name, xml, "twilio"))
-    return decl.status, tuple(rows)
+_STATUS_TAGS: dict[bool, _Tags] = {}
+
+
+def _status_tables() -> dict[str, _StatusRow]:
+    if not _STATUS:
+        for tag, status, attributes in _statuses():
+            rows = []
+            for xml, attribute_status in attributes:
+                if attribute_status:
+                    rows.append((xml, attribute_status))
+                if (tag, xml) in _NOT_IN_TWILIO_ATTRIBUTES:
+                    rows.append((xml, "twilio"))
+            if status or rows:
+                _STATUS[tag] = (status, tuple(rows))
+    return _STATUS
+
+
+_XS, _ANNOTATIONS = "{http://www.w3.org/2001/XMLSchema}", "{urn:rcml:annotations}"
+
+
+def _statuses() -> Iterator[tuple[str, str | None, list[tuple[str, str | None]]]]:
+    """(complex type, its a:status, [(attribute, its a:status)]) for each complex type of
+    the XSD, as schema_model() reads them, but from the annotations up: reading the whole
+    model costs several times as much (tests/lint/ holds the two to the same)."""
+    root = _xsd_tree("rcml")
+    own: dict[etree._Element, str | None] = {}  # annotated declaration -> its first status
+    for status in root.iter(f"{_ANNOTATIONS}status"):
+        appinfo = status.getparent()
+        annotation = appinfo.getparent() if appinfo is not None else None
+        owner = annotation.getparent() if annotation is not None else None
+        if (
+            owner is not None
+            and appinfo is not None
+            and appinfo.tag == f"{_XS}appinfo"
+            and annotation is not None
+            and annotation.tag == f"{_XS}annotation"
+            and owner not in own
+        ):
+            own[owner] = status.text
+    groups = {g.get("name"): g for g in root.iterchildren(f"{_XS}attributeGroup")}
+
+    def attributes(node: etree._Element) -> Iterator[tuple[str, str | None]]:
+        for child in node:
+            if child.tag == f"{_XS}attribute":
+                yield child.get("name", ""), own.get(child)
+            elif child.tag == f"{_XS}attributeGroup":
+                yield from attributes(groups[child.get("ref")])
+
+    for ctype in root.iterchildren(f"{_XS}complexType"):
+        extension = ctype.find(f"{_XS}simpleContent/{_XS}extension")
+        found = attributes(ctype if extension is None else extension)
+        yield ctype.get("name", ""), own.get(ctype), list(found)
 
 
 @_check
-def _status(doc: _Doc, tree: _ast.Document, nodes: _Nodes) -> None:
+def _status(doc: _Doc, tree: _Tree) -> None:
     twilio = doc.config.target == "twilio"
-    for node, _ in nodes:
-        status, rows = _status_table(type(node))
+    tables = _status_tables()
+    for node in tree.nodes(_status_tags(twilio)):
+        tag = node.TAG
+        found = tables.get(tag)
+        if found is None:
+            if twilio and tag in _NOT_IN_TWILIO_ELEMENTS:
+                doc.report("not-in-twilio", doc.node_offset(node), f"Twilio has no <{tag}>")
+            continue
+        status, rows = found
         if status == "cloud":
             doc.report(
                 "cloud-only",
                 doc.node_offset(node),
-                f"{node.TAG} is documented only for Restcomm Cloud; open-source RestComm skips it",
+                f"{tag} is documented only for Restcomm Cloud; open-source RestComm skips it",
             )
-        if twilio and node.TAG in _NOT_IN_TWILIO_ELEMENTS:
-            doc.report("not-in-twilio", doc.node_offset(node), f"Twilio has no <{node.TAG}>")
-        for name, xml, why in rows:
-            if node.__dict__[name] is None:
+        if twilio and tag in _NOT_IN_TWILIO_ELEMENTS:
+            doc.report("not-in-twilio", doc.node_offset(node), f"Twilio has no <{tag}>")
+        for xml, why in rows:
+            if not _written(node, xml):
                 continue
             if why == "not-implemented":
                 doc.report(
                     "not-implemented",
                     _attribute_offset(doc, node, xml),
-                    f"RestComm ignores {node.TAG} {xml}",
+                    f"RestComm ignores {tag} {xml}",
                 )
             elif why == "cloud":
                 doc.report(
                     "cloud-only",
                     _attribute_offset(doc, node, xml),
-                    f"{node.TAG} {xml} is documented only for Restcomm Cloud",
+                    f"{tag} {xml} is documented only for Restcomm Cloud",
                 )
             elif twilio:
                 doc.report(
                     "not-in-twilio",
                     _attribute_offset(doc, node, xml),
-                    f"Twilio's {node.TAG} has no {xml}",
+                    f"Twilio's {tag} has no {xml}",
                 )
 
 
@@ -814,21 +1263,35 @@ def _directives(text: str) -> tuple[set[str] | None, dict[int, set[str] | None]]
 
 
 def _filter(doc: _Doc) -> list[Finding]:
+    if not doc.findings:
+        return []
     file_rules, lines = _directives(doc.original)
+    if file_rules is None:
+        return []
     out: list[Finding] = []
     seen: set[tuple[str, int, int, str]] = set()
-    for finding in doc.findings:
-        key = (finding.rule, finding.line, finding.column, finding.message)
+    config, file = doc.config, doc.file
+    for rule, code, severity, line, column, message, fix in doc.findings:
+        key = (rule, line, column, message)
         if key in seen:
             continue
         seen.add(key)
-        if file_rules is None or finding.rule in file_rules:
+        if rule in file_rules:
             continue
-        disabled: Any = lines.get(finding.line, set())
-        if disabled is None or finding.rule in disabled:
-            continue
-        kept = doc.config.adjust(finding, doc.file)
+        if lines:
+            disabled = lines.get(line, set())
+            if disabled is None or rule in disabled:
+                continue
+        finding = new_finding(rule, code, severity, file, line, column, message, fix)
+        kept = config.adjust(finding, file)
         if kept is not None:
             out.append(kept)
-    out.sort(key=lambda f: (f.line, f.column, f.code, f.rule))
+    out.sort(key=_ORDER)
     return out
+
+
+def _order(finding: Finding) -> tuple[int, int, str, str]:
+    return (finding.line, finding.column, finding.code, finding.rule)
+
+
+_ORDER = _order

@@ -15,7 +15,7 @@ The explanations are the source of ``docs/lint-rules.md`` and ``rcml lint --expl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rcml._lint._model import Rule, Severity
 
@@ -219,8 +219,9 @@ _rule(
 # ---------------------------------------------------------------------------- values
 
 
-@dataclass(frozen=True, slots=True)
-class ValueRule:
+class ValueRule(NamedTuple):
+    """The rule for a bad value of one attribute (an immutable record)."""
+
     rule: str
     code: str
     element: str

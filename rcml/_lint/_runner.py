@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rcml._lint._config import LintConfig, find_config
 from rcml._lint._engine import check, single, too_large
-from rcml._lint._model import Edit, Finding, Severity
+from rcml._lint._model import Edit, Finding, Fix, Severity, new_finding
 
 __all__ = ["FileResult", "apply_fixes", "lint_paths", "lint_source"]
 
@@ -36,28 +36,21 @@ class FileResult:
     fail_on: Severity = Severity.ERROR
 
 
-# The configurations of the current run. Tasks name theirs by index: a configuration
-# pickled once per worker instead of once per file (that cost more than linting).
+# The configurations and tasks of the current run, set before the workers start (forked
+# workers inherit them; others get them once, from _init_worker). A task names its
+# configuration by index, and a worker is handed slices of the task list: nothing is
+# pickled per file on the way out (a configuration pickled per file once cost more than
+# linting the file).
+# (display name, path to read or None, data already read, configuration index, URL,
+# fix, diff): one per file.
+_Task = tuple[str, str | None, bytes | None, int, str | None, bool, bool]
 _CONFIGS: list[LintConfig] = []
+_TASKS: list[_Task] = []
 
 
-def _init_worker(configs: list[LintConfig]) -> None:
+def _init_worker(configs: list[LintConfig], tasks: list[_Task]) -> None:
     _CONFIGS[:] = configs
-
-
-@dataclass(frozen=True)
-class _Task:
-    file: str
-    path: Path | None
-    data: bytes | None
-    config_id: int
-    url: str | None
-    fix: bool
-    diff: bool
-
-    @property
-    def config(self) -> LintConfig:
-        return _CONFIGS[self.config_id]
+    _TASKS[:] = tasks
 
 
 def apply_fixes(text: str, findings: Iterable[Finding]) -> tuple[str, int]:
@@ -92,8 +85,10 @@ def lint_source(
     return check(source, file=file, config=config, url=url)
 
 
-def _fix_text(text: str, task: _Task) -> tuple[str, list[Finding], int]:
-    findings = check(text, file=task.file, config=task.config, url=task.url)
+def _fix_text(
+    text: str, file: str, config: LintConfig, url: str | None
+) -> tuple[str, list[Finding], int]:
+    findings = check(text, file=file, config=config, url=url)
     total = 0
     for _ in range(_MAX_FIX_ROUNDS):
         text_fixed, applied = apply_fixes(text, findings)
@@ -101,70 +96,118 @@ def _fix_text(text: str, task: _Task) -> tuple[str, list[Finding], int]:
             break
         total += applied
         text = text_fixed
-        findings = check(text, file=task.file, config=task.config, url=task.url)
+        findings = check(text, file=file, config=config, url=url)
     return text, findings, total
 
 
-def _unreadable(task: _Task, message: str) -> FileResult:
-    findings = single(task.file, "unreadable-file", message, task.config)
-    return FileResult(task.file, findings, fail_on=task.config.fail_on)
+def _unreadable(file: str, config: LintConfig, message: str) -> FileResult:
+    findings = single(file, "unreadable-file", message, config)
+    return FileResult(file, findings, fail_on=config.fail_on)
 
 
-def _read(task: _Task) -> bytes | FileResult:
-    if task.data is not None:
-        return task.data
-    assert task.path is not None
+def _read(file: str, path: str, config: LintConfig) -> bytes | FileResult:
     try:
-        info = task.path.stat()
+        info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
-            return _unreadable(task, "not a regular file")
-        if info.st_size > task.config.max_size:
+            return _unreadable(file, config, "not a regular file")
+        if info.st_size > config.max_size:
             # Never read a huge file only to refuse it.
-            findings = too_large(task.file, info.st_size, task.config)
-            return FileResult(task.file, findings, fail_on=task.config.fail_on)
-        with task.path.open("rb") as f:
-            return f.read(task.config.max_size + 1)
+            findings = too_large(file, info.st_size, config)
+            return FileResult(file, findings, fail_on=config.fail_on)
+        # Up to one byte past the limit, which tells a file that grew past it since the
+        # stat. One read of the size found, plus one byte, gets a regular file whole
+        # (asking for the whole limit costs a 64 KiB buffer per file); read on after a
+        # short read, or when the file has grown.
+        wanted = config.max_size + 1
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            data = os.read(fd, min(wanted, info.st_size + 1))
+            while len(data) < wanted and len(data) != info.st_size:
+                more = os.read(fd, wanted - len(data))
+                if not more:
+                    break
+                data += more
+        finally:
+            os.close(fd)
+        return data
     except OSError as exc:
         reason = exc.strerror or str(exc)
         if exc.errno == 40:  # ELOOP
             reason = "symbolic link loop"
-        return _unreadable(task, f"cannot read: {reason.lower()}")
+        return _unreadable(file, config, f"cannot read: {reason.lower()}")
 
 
 def _run(task: _Task) -> FileResult:
-    data = _read(task)
-    if isinstance(data, FileResult):
-        return data
-    if not (task.fix or task.diff):
-        return FileResult(
-            task.file,
-            check(data, file=task.file, config=task.config, url=task.url),
-            fail_on=task.config.fail_on,
-        )
+    file, path, data, config_id, url, fix, diff = task
+    config = _CONFIGS[config_id]
+    if data is None:
+        assert path is not None
+        read = _read(file, path, config)
+        if isinstance(read, FileResult):
+            return read
+        data = read
+    if not (fix or diff):
+        findings = check(data, file=file, config=config, url=url)
+        return FileResult(file, findings, fail_on=config.fail_on)
     bom = data.startswith(codecs.BOM_UTF8)
     try:
         text = data[3:].decode() if bom else data.decode()
     except UnicodeDecodeError:  # only UTF-8 files are rewritten
-        findings = check(data, file=task.file, config=task.config, url=task.url)
-        return FileResult(task.file, findings, fail_on=task.config.fail_on)
-    fixed, findings, count = _fix_text(text, task)
-    result = FileResult(task.file, findings, count, fail_on=task.config.fail_on)
+        findings = check(data, file=file, config=config, url=url)
+        return FileResult(file, findings, fail_on=config.fail_on)
+    fixed, findings, count = _fix_text(text, file, config, url)
+    result = FileResult(file, findings, count, fail_on=config.fail_on)
     if fixed == text:
         return result
-    if task.diff:
+    if diff:
         import difflib
 
         result.diff = "".join(
             difflib.unified_diff(
                 text.splitlines(keepends=True),
                 fixed.splitlines(keepends=True),
-                fromfile=f"a/{task.file}",
-                tofile=f"b/{task.file}",
+                fromfile=f"a/{file}",
+                tofile=f"b/{file}",
             )
         )
-    elif task.path is not None:
-        _write_atomically(task.path, (codecs.BOM_UTF8 if bom else b"") + fixed.encode())
+    elif path is not None:
+        _write_atomically(Path(path), (codecs.BOM_UTF8 if bom else b"") + fixed.encode())
     return result
+
+
+# A FileResult as a worker sends it back: plain tuples and strings, which pickle in C
+# (a Finding, a frozen dataclass with slots, pickles and unpickles through Python code).
+_PackedFinding = tuple[str, str, str, int, int, str, Fix | None]
+_Packed = tuple[str, list[_PackedFinding], int, str, str]
+_SEVERITIES = {s.value: s for s in Severity}
+
+
+def _run_slice(bounds: tuple[int, int]) -> list[_Packed]:
+    """Lint the tasks ``_TASKS[start:stop]`` (in a worker)."""
+    out: list[_Packed] = []
+    for task in _TASKS[bounds[0] : bounds[1]]:
+        result = _run(task)
+        findings = [
+            (f.rule, f.code, f.severity.value, f.line, f.column, f.message, f.fix)
+            for f in result.findings
+        ]
+        out.append((result.file, findings, result.fixed, result.diff, result.fail_on.value))
+    return out
+
+
+def _unpack(packed: _Packed) -> FileResult:
+    file, findings, fixed, diff, fail_on = packed
+    severities = _SEVERITIES
+    return FileResult(
+        file,
+        [
+            new_finding(rule, code, severities[severity], file, line, column, message, fix)
+            for rule, code, severity, line, column, message, fix in findings
+        ],
+        fixed,
+        diff,
+        severities[fail_on],
+    )
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -188,13 +231,13 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path) -> Iterator[tuple[Path, list[str]]]:
+    """Each folder below ``root`` with its files' names, sorted; dot-folders left out."""
     # followlinks=False: a symlink loop cannot trap the walk; linked files are still
     # listed and read (a loop among them is reported as unreadable).
     for folder, dirs, files in os.walk(root, followlinks=False, onerror=None):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            yield Path(folder) / name
+        yield Path(folder), sorted(files)
 
 
 def discover(
@@ -204,35 +247,39 @@ def discover(
     use_config: bool,
     overrides: dict[str, object],
     extra_ignore: frozenset[str] = frozenset(),
-) -> Iterator[tuple[str, Path | None, LintConfig]]:
+) -> Iterator[tuple[str, str | None, LintConfig]]:
     """(display name, path or None for stdin, configuration) of each file to lint."""
     # Folder -> configuration; None when one configuration serves every file.
     cache: dict[Path | None, LintConfig] = {}
     searched: dict[Path, LintConfig | None] = {}
 
-    def config_for(path: Path) -> LintConfig:
-        folder = path.parent if config is None and use_config else None
-        found = cache.get(folder)
+    def config_in(folder: Path) -> LintConfig:
+        key = folder if config is None and use_config else None
+        found = cache.get(key)
         if found is None:
-            base = config or (find_config(folder, cache=searched) if folder else None)
+            base = config or (find_config(key, cache=searched) if key else None)
             found = (base or LintConfig(root=Path.cwd())).override(**overrides)
             if extra_ignore:
                 found = found.override(ignore=found.ignore | extra_ignore)
-            cache[folder] = found
+            cache[key] = found
         return found
 
     for raw in paths:
         if raw == "-":
-            yield "<stdin>", None, config_for(Path.cwd() / "stdin")
+            yield "<stdin>", None, config_in(Path.cwd())
             continue
         path = Path(raw)
         if path.is_dir():
-            for found in _walk(path):
-                chosen = config_for(found)
-                if chosen.wants_file(found):
-                    yield str(found), found, chosen
+            for folder, names in _walk(path):
+                chosen = config_in(folder)
+                # str(folder / name), a join per file rather than a Path
+                base = str(folder)
+                for name in names:
+                    found = name if base == "." else os.path.join(base, name)
+                    if chosen.wants_file(found):
+                        yield found, found, chosen
         else:
-            yield raw, path, config_for(path.absolute())
+            yield raw, raw, config_in(path.absolute().parent)
 
 
 def lint_paths(
@@ -272,20 +319,27 @@ def lint_paths(
         if config_id is None:
             config_id = config_ids[id(chosen)] = len(configs)
             configs.append(chosen)
-        tasks.append(_Task(name, path, data, config_id, file_url, fix, diff))
+        tasks.append((name, path, data, config_id, file_url, fix, diff))
     _CONFIGS[:] = configs
-    workers = jobs or _cores()
-    if workers <= 1 or len(tasks) < _PARALLEL_FROM:
+    if len(tasks) < _PARALLEL_FROM or (workers := jobs or _cores()) <= 1:
         return [_run(t) for t in tasks]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    _TASKS[:] = tasks
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     chunk = max(1, min(256, len(tasks) // (workers * 4)))
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(configs,)
-    ) as pool:
-        return list(pool.map(_run, tasks, chunksize=chunk))
+    slices = [(start, min(start + chunk, len(tasks))) for start in range(0, len(tasks), chunk)]
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(configs, tasks),
+        ) as pool:
+            return [_unpack(packed) for part in pool.map(_run_slice, slices) for packed in part]
+    finally:
+        _TASKS.clear()
 
 
 def _cores() -> int:

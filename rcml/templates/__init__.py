@@ -35,9 +35,10 @@ import jinja2.runtime
 
 from rcml._build import method_name
 from rcml._exceptions import BuildError, DocumentError, RenderError, SchemaError, Violation
-from rcml._parse import _load, parse
+from rcml._parse import parse
 from rcml._schema import load_validator
 from rcml._source import DEFAULT_MAX_SIZE, decode
+from rcml._xml import load as _load
 from rcml.templates import _verbs
 from rcml.templates._checks import DOCUMENTS, OPEN
 

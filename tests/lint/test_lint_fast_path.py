@@ -1,0 +1,305 @@
+"""The linter's fast path gives the findings the AST gives.
+
+A document the schema accepts is checked on its lxml tree, through views that answer the
+AST's field names (rcml._lint._engine._XmlTree). These tests run the same checks over the
+AST that ``rcml.parse`` builds (the linter's way before the fast path) and require the
+same findings, fixes included, over a varied corpus: the examples, the rules' own
+examples, generated documents, the same with the mistakes and oddities people write, and
+Hypothesis' documents.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from random import Random
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+import rcml
+from rcml._lint import RULES, Finding, LintConfig, Severity, _engine, lint_source
+from rcml._lint._model import new_finding
+from rcml._parse import _build
+from rcml._source import Locator, attribute_spans
+from rcml._spec import ELEMENTS, spec_of
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_parse import make_corpus  # noqa: E402
+from test_roundtrip import documents  # noqa: E402
+
+CONFIGS = [
+    (LintConfig(), None),
+    (LintConfig(target="twilio"), "https://app.example.com/ivr/menu?lang=en"),
+    (LintConfig(), "https://app.example.com/ivr"),
+]
+
+# Edits that make generated documents reach more rules and more odd corners of XML.
+_ODDITIES = [
+    (b">", b"><!-- c -->"),
+    (b"</Say>", b"<!-- x --></Say>"),
+    (b"<Say>", b"<Say> <!--a--> "),
+    (b"<Say>", b"<Say><?pi x?>"),
+    (b"</Dial>", b" +15551234 </Dial>"),
+    (b"<Dial>", b"<Dial>  \n  "),
+    (b"<Say>", b"<Say><![CDATA[ & <Say> ]]>"),
+    (b"<Say", b'<Say loop="0"'),
+    (b"<Play", b'<Play loop="00"'),
+    (b"<Say", b'<Say loop=" +0 "'),
+    (b"<Gather", b'<Gather finishOnKey=""'),
+    (b"<Gather", b"<Gather numDigits=' 04 '"),
+    (b"<Record", b'<Record finishOnKey=""'),
+    (b"</Response>", b"<?pi x?></Response>"),
+    (b"<Response>", b"<Response>\n<!-- rcml-lint: disable-next-line -->\n"),
+    (b"<Response>", b"<Response><!-- <Say loop='0'>x</Say> -->"),
+    (b"<Number", b'<Number statusCallbackEvent="initiated,ringing"'),
+    (b"<Number", b'<Number\n   sendDigits="1w2"'),
+    (b"<Sip", b'<Sip username="u"'),
+    (b"<Conference", b'<Conference name=""'),
+    (b"<Sms", b'<Sms to="abc"'),
+    (b"<Sms", b'<Sms statusCallback="/s"'),
+    (b"<Dial", b'<Dial callerId="x y"'),
+    (b"<Gather", b'<Gather hints="a,,b , c"'),
+    (b"<Say>", b"<Say>\xc2\xa0"),
+    (b"<Say>", b"<Say>&#160;&#x20;"),
+    (b"</Say>", b"\r\n</Say>"),
+    (b"<Redirect>", b"<Redirect>  "),
+    (b"<Hangup/>", b"<Hangup/><Say>after</Say>"),
+    (b"<Response>", b"<Response><Reject/>"),
+    (b"<Dial>", b"<Dial><Conference>r</Conference>"),
+    (b"&amp;", b"&"),
+    (b"<Play>", b"<Play>\t"),
+    (b"<Say", b"<Say\tvoice='man'\n"),
+    # xsi attributes are valid and no field of the AST (rcml.parse skips them).
+    (
+        b"<Response>",
+        b'<Response xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        b'xsi:noNamespaceSchemaLocation="rcml.xsd">',
+    ),
+]
+
+
+def _odd(doc: bytes, r: Random) -> Iterator[bytes]:
+    for _ in range(3):
+        old, new = r.choice(_ODDITIES)
+        count = doc.count(old)
+        if count:
+            parts = doc.split(old)
+            at = r.randrange(count) + 1
+            yield old.join(parts[:at]) + new + old.join(parts[at:])
+
+
+def _corpus() -> list[bytes]:
+    docs = [p.read_bytes() for p in sorted((ROOT / "examples").rglob("*.xml"))]
+    for rule in RULES.values():
+        for text in (rule.bad, rule.good):
+            body = text.split("\n", 1)[1] if text.startswith("(served at") else text
+            docs.append(body.encode())
+    r = Random(5)
+    for doc in make_corpus(300, 3):
+        docs.append(doc)
+        docs.extend(_odd(doc, r))
+    return docs
+
+
+CORPUS = _corpus()
+
+
+def _ast_tree(doc: Any, root: etree._Element) -> Any:
+    # The AST rcml.parse builds for a valid document, which the checks ran on before.
+    return _engine._AstTree(_build(root, Locator(doc.work)))
+
+
+def _both(text: bytes | str, config: LintConfig, url: str | None) -> tuple[Any, Any]:
+    fast = _facts(lint_source(text, file="f.xml", config=config, url=url))
+    views = _engine._valid_tree
+    _engine._valid_tree = _ast_tree  # type: ignore[assignment]
+    try:
+        full = _facts(lint_source(text, file="f.xml", config=config, url=url))
+    finally:
+        _engine._valid_tree = views  # type: ignore[assignment]
+    return fast, full
+
+
+def _facts(findings: list[Finding]) -> list[tuple[Any, ...]]:
+    # Finding's equality leaves the fix out: compare it too.
+    return [(f, repr(f), f.fix) for f in findings]
+
+
+def test_the_corpus_reaches_the_fast_path_and_many_rules() -> None:
+    rules: set[str] = set()
+    valid = 0
+    for doc in CORPUS:
+        findings = lint_source(doc, config=LintConfig(target="twilio"))
+        rules.update(f.rule for f in findings)
+        try:
+            rcml.parse(doc)
+            valid += 1
+        except rcml.RCMLError:
+            pass
+    assert valid > len(CORPUS) // 2
+    assert len(rules) > 40
+
+
+@pytest.mark.parametrize(("config", "url"), CONFIGS, ids=["restcomm", "twilio", "url"])
+def test_fast_path_finds_what_the_ast_finds(config: LintConfig, url: str | None) -> None:
+    for doc in CORPUS:
+        fast, full = _both(doc, config, url)
+        assert fast == full, doc
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(documents(), st.booleans(), st.sampled_from(CONFIGS))
+def test_fast_path_finds_what_the_ast_finds_in_any_valid_document(
+    doc: rcml.Document, pretty: bool, config: tuple[LintConfig, str | None]
+) -> None:
+    fast, full = _both(rcml.dumps(doc, pretty=pretty), *config)
+    assert fast == full
+
+
+def _valid_roots() -> Iterator[tuple[str, etree._Element]]:
+    for doc in CORPUS:
+        try:
+            rcml.parse(doc)
+        except rcml.RCMLError:
+            continue
+        text = doc.decode("utf-8-sig")
+        yield text, etree.fromstring(text.encode())
+
+
+def test_views_answer_what_the_ast_holds() -> None:
+    compared = 0
+    for text, root in _valid_roots():
+        document = _build(root, Locator(text))
+        tree = _engine._XmlTree(root)
+        for tag, fields in _engine._FIELDS.items():
+            nodes = [n for n in document.walk() if tag == n.TAG]
+            views = list(tree.nodes((tag,)))
+            assert len(nodes) == len(views)
+            for node, view in zip(nodes, views, strict=True):
+                for name in fields:
+                    ours, theirs = getattr(view, name), getattr(node, name)
+                    if isinstance(theirs, tuple) and theirs and isinstance(theirs[0], rcml.Node):
+                        assert [v.el for v in ours] == [_element_of(root, n) for n in theirs]
+                    elif isinstance(theirs, rcml.Node):
+                        assert ours.el is _element_of(root, theirs)
+                    else:
+                        assert ours == theirs, (tag, name)
+                    compared += 1
+        verbs = [v.el for v in tree.verbs]
+        assert verbs == [_element_of(root, n) for n in document.verbs]
+    assert compared > 1000
+
+
+def _element_of(root: etree._Element, node: rcml.Node) -> etree._Element:
+    # The strict parser numbers elements in document order (Node._at).
+    index = node.__dict__["_at"][1]
+    return list(root.iter(etree.Element))[index]
+
+
+def test_the_views_fields_are_the_asts() -> None:
+    """_FIELDS names AST fields, with the XML name and the conversion of rcml._spec."""
+    same_as_written = {"str", "url", "keys", "record-keys"}
+    for tag, fields in _engine._FIELDS.items():
+        spec = spec_of(ELEMENTS[tag])
+        for name, (how, xml) in fields.items():
+            if how == "text":
+                assert spec.text == name, (tag, name)
+            elif how in ("many", "one"):
+                (child,) = [c for c in spec.children if c.name == name]
+                assert child.many == (how == "many"), (tag, name)
+            else:
+                attr = spec.by_xml[xml]
+                assert attr.name == name, (tag, name)
+                kind = attr.kind
+                assert how == ("str" if kind in same_as_written else kind), (tag, name, kind)
+
+
+@pytest.mark.parametrize(
+    "value", ["a,b", " a , b ,, c ", "", ",", "x" * 120, "\u00a0a\u00a0,b"], ids=repr
+)
+def test_hints_and_events_convert_as_the_parser_does(value: str) -> None:
+    from rcml._values import converter
+
+    assert _engine._hints(value) == converter("hints").strict(value)
+    events = "initiated, ringing ,completed"
+    assert _engine._events(events) == converter("events").strict(events)
+
+
+def test_a_view_without_the_field_says_so() -> None:
+    root = etree.fromstring(b"<Response><Say>hi</Say></Response>")
+    (say,) = _engine._XmlTree(root).verbs
+    with pytest.raises(AttributeError):
+        say.voice  # noqa: B018 - not in _FIELDS: a check reading it must add it
+
+
+def test_new_finding_is_a_finding() -> None:
+    fix = _engine.Fix("write x", (_engine.Edit(1, 2, "x"),))
+    args = ("loop-zero", "RC201", Severity.WARNING, "f.xml", 3, 4, "loop", fix)
+    made, fast = Finding(*args), new_finding(*args)
+    assert fast == made and repr(fast) == repr(made) and hash(fast) == hash(made)
+    assert dataclasses.astuple(fast) == dataclasses.astuple(made)
+    assert fast.fix is fix
+
+
+def test_attribute_start_agrees_with_attribute_spans() -> None:
+    tags = [
+        '<Say loop="0">',
+        "<Say  voice = 'man'\n\tloop='1' />",
+        '<Sms to="a loop=&quot;0&quot;" loop="2">',
+        "<Say voice='a loop=\"0\"'>",
+        "<Hangup/>",
+        '<Say loop="0"',  # not a start tag: no attribute
+        "<?xml version='1.0'?>",
+    ]
+    for tag in tags:
+        spans = attribute_spans(tag, 0)
+        for name in ("loop", "voice", "to", "x"):
+            expected = spans[name][0] if name in spans else None
+            assert _engine._attribute_start(tag, 0, name) == expected, (tag, name)
+
+
+def test_linting_a_valid_document_needs_no_ast() -> None:
+    code = (
+        "import sys; from rcml._lint import lint_source; "
+        "lint_source(open(sys.argv[1], 'rb').read()); "
+        "print(sorted(m for m in sys.modules if m in "
+        "('rcml._ast', 'rcml._spec', 'rcml._parse', 'rcml._values', 'xmlschema')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "examples" / "main-menu.xml")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_status_tables_read_the_schema_as_schema_model_does() -> None:
+    from rcml._schema import schema_model
+
+    expected: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
+    for tag, decl in schema_model().elements.items():
+        rows: list[tuple[str, str]] = []
+        for xml, attribute in decl.attributes.items():
+            if attribute.status:
+                rows.append((xml, attribute.status))
+            if (tag, xml) in _engine._NOT_IN_TWILIO_ATTRIBUTES:
+                rows.append((xml, "twilio"))
+        if decl.status or rows:
+            expected[tag] = (decl.status, tuple(rows))
+    tables = _engine._status_tables()
+    assert tables == expected
+    assert list(tables) == list(expected)
