@@ -13,6 +13,7 @@ call modifications, which the engine applies between verbs.
 from __future__ import annotations
 
 import asyncio
+import copy
 import random
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,7 @@ import httpx
 from rcml import _ast as a
 from rcml._exceptions import DocumentError
 from rcml._rehearse._http import APP_BASE, ASGIAppTransport, prepare
-from rcml._rehearse._media import Clip, MediaBackend, MediaError
+from rcml._rehearse._media import Clip, MediaBackend, MediaError, TimingBackend
 from rcml._rehearse._model import (
     API_VERSION,
     CallRecord,
@@ -104,6 +105,11 @@ class LiveCommand:
 
     ``kind``: ``"redirect"`` (run the RCML at ``url`` now), ``"hangup"`` (``status``
     ``completed`` ends any call, ``canceled`` one that is not answered yet) or ``"mute"``.
+
+    ``child_call_mode`` (a redirect): ``Hangup`` ends a connected Dial leg; ``Move`` sends
+    it to ``url`` as well, where it runs the RCML as a call of its own; ``StayConnected``
+    leaves the call as it is and runs ``url`` beside it. The last two need a control
+    with ``fork()``; without one they act as ``Hangup``.
     """
 
     kind: str
@@ -112,6 +118,8 @@ class LiveCommand:
     status: str | None = None
     muted: bool = False
     child_call_mode: str = "Hangup"
+    #: What the transcript says of a hangup (default: "hung up through the Calls API").
+    reason: str | None = None
 
 
 class CallControl(Protocol):
@@ -125,6 +133,17 @@ class CallControl(Protocol):
 
     def command(self) -> LiveCommand | None:
         """The next pending command, removing it."""
+
+
+class ForkingControl(CallControl, Protocol):
+    """A control that can also pace interpreters running beside the call's own (a Dial
+    leg moved with its parent, RCML run in parallel): ``ChildCallMode`` needs one."""
+
+    def fork(self) -> CallControl:
+        """A control on the same clock with a mailbox of its own."""
+
+    def push(self, command: LiveCommand) -> None:
+        """Deliver ``command`` to this control's interpreter (waking its wait)."""
 
 
 class FetchFailed(Exception):
@@ -194,6 +213,11 @@ class Engine:
         self._audio_cache: dict[str, Clip] = {}
         self._line: int | None = None
         self._timeout = {"timeout": httpx.Timeout(http_timeout).as_dict()}
+        # Interpreters beside this one (ChildCallMode Move / StayConnected; control only).
+        self._moved: list[asyncio.Task[None]] = []
+        self._parallel: list[asyncio.Task[None]] = []
+        self._moved_sids: set[str] = set()
+        self._hung_up = False
 
     # ------------------------------------------------------------------ helpers
 
@@ -284,6 +308,13 @@ class Engine:
     # ------------------------------------------------------------------ the call
 
     async def run(self) -> Rehearsal:
+        try:
+            return await self._run()
+        finally:
+            for task in self._moved + self._parallel:
+                task.cancel()
+
+    async def _run(self) -> Rehearsal:
         leg = self.main
         self._leg = leg
         spec = self.script.call
@@ -323,10 +354,15 @@ class Engine:
             pass
         if not leg.ended:  # pragma: no cover - every path ends the leg
             self._end(leg, "completed")
+        for task in self._parallel:
+            task.cancel()  # StayConnected: the call ends with its existing RCML
         if self.control is not None:
             await self.control.wait(self.t)
         await self._flush_callbacks()
         await self._status_callback("completed")
+        if self._moved:
+            # ChildCallMode=Move: a moved leg is a call of its own now; it runs to its end.
+            await asyncio.gather(*self._moved, return_exceptions=True)
         self.media.finish(self.t)
         self._summary()
         return self.out
@@ -360,6 +396,14 @@ class Engine:
         back to the moment it arrived, so the verb that was playing (or the ringing)
         ends there. Mute, and a cancel of an answered call, change nothing.
         """
+        command = await self._next_command(leg)
+        if command is None:
+            return None
+        return await self._apply(leg, command)
+
+    async def _next_command(self, leg: Leg) -> LiveCommand | None:
+        """Wait until the clock's time is due; the first command that changes the call's
+        course, with the clock set back to when it came (None: none came)."""
         if self.control is None:
             return None
         while True:
@@ -368,20 +412,36 @@ class Engine:
             if command is None or leg.ended:
                 return None
             self._leg = leg
-            self.event("live-" + command.kind, to=command.url, status=command.status)
+            details: dict[str, Any] = {"to": command.url, "status": command.status}
+            if command.url:
+                details["child_call_mode"] = command.child_call_mode
+            self.event("live-" + command.kind, **details)
             if command.kind == "mute":
                 self.say("muted" if command.muted else "unmuted")
                 continue
             if command.kind == "hangup" and command.status == "canceled" and leg.answered:
                 continue  # seeds: canceled does not affect a call already in progress
+            if (
+                command.kind == "redirect"
+                and command.child_call_mode == "StayConnected"
+                and leg.answered
+                and self._start_parallel(leg, command)
+            ):
+                continue  # the call goes on as it was
             break
         self.t = min(self.t, self.control.now())
+        return command
+
+    async def _apply(self, leg: Leg, command: LiveCommand) -> a.Document | None:
+        """Apply a command :meth:`_next_command` returned: hang up, or the new RCML."""
         for child in self.out.child_calls:
             # ChildCallMode=Hangup (the default): a connected Dial leg ends with the change.
+            if child.sid in self._moved_sids:
+                continue
             if child.end is not None and child.end > self.t:
                 child.end = child.updated = max(child.start or self.t, self.t)
         if command.kind == "hangup":
-            self.say(f"hung up through the Calls API (Status={command.status})")
+            self.say(command.reason or f"hung up through the Calls API (Status={command.status})")
             self._end(leg, "completed" if leg.answered else "canceled")
             raise _CallOver
         assert command.url is not None
@@ -393,7 +453,131 @@ class Engine:
             )
             return None
         self.say(f"redirected through the Calls API to {_short(command.url)}")
-        return await self._follow("live-redirect", command.url, command.method, leg, [])
+        return await self._live_fetch(command.url, command.method, leg)
+
+    async def _live_fetch(self, url: str, method: str, leg: Leg) -> a.Document | None:
+        """Fetch the RCML a live modification names, then its FallbackUrl if that fails
+        (the modification's own, or else the call's)."""
+        spec = self.script.call
+        try:
+            return await self._fetch_document("live-redirect", url, method, leg)
+        except FetchFailed as failure:
+            if spec.fallback_url is None:
+                self._fetch_failed(leg, failure)
+            fallback = urljoin(url, spec.fallback_url)
+            self.say(f"live redirect fetch failed ({failure.reason}): trying the fallback URL")
+            try:
+                return await self._fetch_document("fallback", fallback, spec.fallback_method, leg)
+            except FetchFailed as second:
+                self._fetch_failed(leg, second)
+
+    # ------------------------------------------------------------------ beside the call
+
+    def _side_engine(self, leg: Leg, url: str, deadline: float) -> Engine | None:
+        """An interpreter for ``leg`` on this call's clock, sharing its record of the
+        rehearsal (None: the control cannot fork)."""
+        fork = getattr(self.control, "fork", None)
+        if fork is None:
+            return None
+        side = copy.copy(self)
+        side.control = fork()
+        side.main = side._leg = leg
+        side.url = url
+        side.deadline = deadline
+        # The caller's audio is the call's own; prompts of another interpreter are not in it.
+        side.media = TimingBackend()
+        side.documents = 0
+        side.num_digits = None
+        side._pending = []
+        side._moved, side._parallel = [], []
+        side._hung_up = False
+        side._line = None
+        return side
+
+    def _start_parallel(self, leg: Leg, command: LiveCommand) -> bool:
+        """ChildCallMode=StayConnected: run ``command.url`` beside the call's own RCML."""
+        assert command.url is not None
+        now = min(self.t, self.control.now()) if self.control is not None else self.t
+        # A leg of its own on a copy of the record: when the parallel RCML ends, the call
+        # does not; a <Hangup> in it hangs the call up through this control.
+        shadow = Leg(
+            replace(leg.record),
+            answered=True,
+            outbound_sid=leg.outbound_sid,
+            sip_headers=leg.sip_headers,
+            gathers=leg.gathers,
+            records=leg.records,
+        )
+        side = self._side_engine(shadow, command.url, self.deadline)
+        if side is None:
+            return False
+        side.t = now
+        self.say(f"runs {_short(command.url)} in parallel (ChildCallMode=StayConnected)")
+        task = asyncio.create_task(side._run_beside(command, parallel=True, parent=self.control))
+        self._parallel.append(task)
+        return True
+
+    def _start_moved(self, b: _Branch, command: LiveCommand, bridge_start: float) -> bool:
+        """ChildCallMode=Move: the connected Dial leg runs ``command.url`` as well."""
+        assert command.url is not None
+        talk = b.spec.talk if b.spec.talk is not None else 10.0
+        leg = Leg(b.child, answered=True, gathers=list(b.spec.gather))
+        # The dialled party still hangs up when its script says.
+        side = self._side_engine(leg, command.url, bridge_start + talk)
+        if side is None:
+            return False
+        side.t = self.t
+        self._moved_sids.add(b.child.sid)
+        self.say(f"{b.target} moves to {_short(command.url)} too (ChildCallMode=Move)")
+        task = asyncio.create_task(side._run_beside(command, parallel=False, branch=b))
+        self._moved.append(task)
+        return True
+
+    async def _run_beside(
+        self,
+        command: LiveCommand,
+        *,
+        parallel: bool,
+        branch: _Branch | None = None,
+        parent: CallControl | None = None,
+    ) -> None:
+        """Run ``command.url`` on this (side) interpreter's leg until it ends."""
+        assert command.url is not None
+        leg = self.main
+        self._leg = leg
+        try:
+            try:
+                document = await self._live_fetch(command.url, command.method, leg)
+                while document is not None:
+                    document = await self._run_document(document, leg)
+                    if document is None and self.control is not None:
+                        document = await self._checkpoint(leg)
+                if parallel:
+                    self.say("end of the parallel RCML: the call goes on")
+                    self.event("parallel-end")
+                else:
+                    self.say("end of RCML: RestComm hangs up")
+                    self.event("hangup", reason="end-of-document")
+                    self._end(leg, "completed")
+            except _Stall as stall:
+                self.say(f"call stalls: {stall.reason}")
+                self.event("stall", reason=stall.reason)
+                if not parallel:
+                    self.t = max(self.t, self.deadline) if self.deadline != float("inf") else self.t
+                    self._end(leg, "completed")
+        except _CallOver:
+            pass
+        if parallel:
+            if self._hung_up and parent is not None:
+                push = getattr(parent, "push", None)
+                if push is not None:
+                    reason = "the parallel RCML hung up (<Hangup>): the call ends"
+                    push(LiveCommand("hangup", status="completed", reason=reason))
+            return
+        if self.control is not None:
+            await self.control.wait(self.t)
+        if branch is not None:
+            await self._noun_callback(branch, "completed")
 
     def _answer(self, leg: Leg) -> None:
         if leg.answered:
@@ -1364,16 +1548,44 @@ class Engine:
         if caller_left:
             end, by = self.deadline, "the caller hangs up"
         self.say(f"connected to {w.target}")
+        if self.control is not None:
+            await self.control.wait(self.t)  # the leg is connected now (and stored so)
         self.t = end
+        command = None
+        if self.control is not None:
+            # A live modification during the bridge ends it there (or, StayConnected,
+            # runs beside it and the bridge goes on).
+            command = await self._next_command(leg)
+            if command is not None:
+                end = self.t = max(bridge_start, self.t)
+                by, caller_left = "the call was modified through the Calls API", False
         bridged = round(end - bridge_start, 3)
-        w.child.status = "completed"
-        w.child.end = end
-        w.child.updated = end
-        self.say(f"call with {w.target} ends after {bridged:g} s: {by}")
-        self.event(
-            "dial-end", verb, url, status="completed", target=w.target, bridged=bridged, ended_by=by
+        moved = (
+            command is not None
+            and command.kind == "redirect"
+            and command.child_call_mode == "Move"
+            and self._start_moved(w, command, bridge_start)
         )
-        await self._noun_callback(w, "completed")
+        if moved:
+            w.child.updated = end
+            self.event(
+                "dial-end", verb, url, status="moved", target=w.target, bridged=bridged, ended_by=by
+            )
+        else:
+            w.child.status = "completed"
+            w.child.end = end
+            w.child.updated = end
+            self.say(f"call with {w.target} ends after {bridged:g} s: {by}")
+            self.event(
+                "dial-end",
+                verb,
+                url,
+                status="completed",
+                target=w.target,
+                bridged=bridged,
+                ended_by=by,
+            )
+            await self._noun_callback(w, "completed")
         recording = None
         if verb.record:
             rec_sid = self._sid("RE")
@@ -1381,6 +1593,9 @@ class Engine:
             self.out.recordings.append(
                 Recording(rec_sid, leg.record.sid, recording, bridged, bridge_start)
             )
+        if command is not None:
+            # The new RCML replaces the rest of the Dial: its action is not requested.
+            return await self._apply(leg, command)
         if caller_left:
             self.event("caller-hangup")
             self._end(leg, "completed")
@@ -1515,8 +1730,14 @@ class Engine:
             await self._wait_music(room, url, leg, end - start)
         caller_left = end > self.deadline
         self.t = min(end, self.deadline)
+        command = None
+        if self.control is not None:
+            command = await self._next_command(leg)  # a live modification ends the stay
+            caller_left = caller_left and command is None
         self.say(f"leaves the conference after {self.t - start:g} s")
         self.event("conference-leave", verb, url, room=name, seconds=round(self.t - start, 3))
+        if command is not None:
+            return await self._apply(leg, command)
         if caller_left:
             self._caller_hangs_up()
         if verb.action is None:
@@ -1564,6 +1785,7 @@ class Engine:
             raise _ScreeningHangup("the screening document hung up")
         self.say("Hangup")
         self.event("hangup", verb, url, reason="hangup-verb")
+        self._hung_up = True
         self._end(leg, "completed")
         raise _CallOver
 

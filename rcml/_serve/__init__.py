@@ -1,6 +1,6 @@
 """``rcml serve``: a local Calls API server backed by the rehearsal engine."""
 
-from rcml._serve._app import ApiError, ServeConfig, create_app
+from rcml._serve._app import ApiError, ServeConfig, conference_sid, create_app
 from rcml._serve._auth import new_account
 from rcml._serve._store import Account, CallFilter, CallStore, SqliteStore, StoredCall
 
@@ -12,6 +12,7 @@ __all__ = [
     "ServeConfig",
     "SqliteStore",
     "StoredCall",
+    "conference_sid",
     "create_app",
     "new_account",
 ]

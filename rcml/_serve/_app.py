@@ -55,7 +55,7 @@ from rcml._serve._store import (
     stamp,
 )
 
-__all__ = ["ApiError", "ServeConfig", "create_app"]
+__all__ = ["ApiError", "ServeConfig", "conference_sid", "create_app"]
 
 _STATUSES = (
     "queued",
@@ -278,22 +278,27 @@ class _Api:
     async def participant(self, request: Request, flavour: Flavour, sid: str) -> Response:
         account = self.account(request)
         call = self.call(account, sid)
-        live = self.runner.live(call.sid)
+        conference = request.path_params["conference"]
+        room = self.runner.conference_of(call.sid, call.parent_call_sid)
+        # Only a call in that conference now is one of its participants; any other
+        # answers like an unknown call. The conference is named by its Sid or its name.
+        if room is None or conference not in (conference_sid(account.sid, room), room):
+            raise ApiError(
+                404, 20404, f"The requested resource {sid} is not in conference {conference}"
+            )
         if request.method == "POST":
             form = await _form(request)
             mute = _flag(form, "Mute")
             if mute is None:
                 raise _missing("Mute", 20001)
-            if not call.live or live is None:
-                raise ApiError(400, 21220, f"Call {call.sid} is not in-progress. Cannot mute it.")
-            self.runner.command(call.sid, LiveCommand("mute", muted=mute))
+            self.runner.mute(call.sid, call.parent_call_sid, mute)
         body = {
             "sid": call.sid,
-            "conference_sid": request.path_params["conference"],
+            "conference_sid": conference_sid(account.sid, room),
             "date_created": call_dict(call, flavour)["date_created"],
             "date_updated": call_dict(call, flavour)["date_updated"],
             "account_sid": call.account_sid,
-            "muted": live.muted if live is not None else False,
+            "muted": self.runner.muted(call.sid, call.parent_call_sid),
             "hold": False,
             "start_conference_on_enter": True,
             "end_conference_on_enter": False,
@@ -567,6 +572,13 @@ def _sort(raw: str | None, flavour: Flavour) -> tuple[str, bool]:
     if direction.lower() not in ("", "asc", "desc"):
         raise _invalid("SortBy", raw, "the direction is asc or desc")
     return name, direction.lower() == "desc"
+
+
+def conference_sid(account_sid: str, room: str) -> str:
+    """The Sid of conference ``room`` of an account: the same for every call that joins it."""
+    import hashlib
+
+    return "CF" + hashlib.sha256(f"{account_sid}:{room}".encode()).hexdigest()[:32]
 
 
 def _sid(prefix: str) -> str:

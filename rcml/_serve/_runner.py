@@ -57,11 +57,13 @@ class CallRequest:
 class Pacer:
     """The engine's clock and mailbox for one call (see ``CallControl``)."""
 
-    def __init__(self, speed: float, progress: Callable[[], None]) -> None:
+    def __init__(
+        self, speed: float, progress: Callable[[], None], *, origin: float | None = None
+    ) -> None:
         self.speed = speed
         self._progress = progress
         self._loop = asyncio.get_running_loop()
-        self._origin = self._loop.time()
+        self._origin = self._loop.time() if origin is None else origin
         self._commands: list[LiveCommand] = []
         self._wake = asyncio.Event()
 
@@ -84,6 +86,11 @@ class Pacer:
     def push(self, command: LiveCommand) -> None:
         self._commands.append(command)
         self._wake.set()
+
+    def fork(self) -> Pacer:
+        """The clock of an interpreter beside the call's (ChildCallMode Move and
+        StayConnected): the same time, a mailbox of its own."""
+        return Pacer(self.speed, self._progress, origin=self._origin)
 
 
 class _ServedEngine(Engine):
@@ -145,6 +152,8 @@ class LiveCall:
     flavour: str
     task: asyncio.Task[None] | None = None
     muted: bool = False
+    #: Dial legs (moved with ChildCallMode=Move) muted through the participant endpoint.
+    muted_legs: dict[str, bool] = field(default_factory=dict)
     #: What the store last saw: (status, start, end, updated) of the engine's record.
     saved: tuple[Any, ...] = ()
     #: Dial legs already stored in a final status.
@@ -271,6 +280,47 @@ class CallRunner:
         live.pacer.push(command)
         return True
 
+    def _engine_of(self, sid: str, parent_sid: str | None) -> LiveCall | None:
+        """The live call whose engine runs call ``sid`` (itself, or its parent's)."""
+        live = self._live.get(sid)
+        if live is None and parent_sid is not None:
+            live = self._live.get(parent_sid)
+        return live
+
+    def conference_of(self, sid: str, parent_sid: str | None = None) -> str | None:
+        """The conference room call ``sid`` is in now (None: none)."""
+        live = self._engine_of(sid, parent_sid)
+        if live is None:
+            return None
+        now = live.pacer.now() + 1e-6
+        room: str | None = None
+        for event in live.engine.out.events:
+            if event.call_sid != sid or event.t > now:
+                continue
+            if event.type == "conference-join":
+                room = str(event.details.get("room"))
+            elif event.type == "conference-leave":
+                room = None
+        return room
+
+    def mute(self, sid: str, parent_sid: str | None, muted: bool) -> bool:
+        """Mute (unmute) call ``sid``, a call of the API or a Dial leg moved with it."""
+        live = self._live.get(sid)
+        if live is not None:
+            return self.command(sid, LiveCommand("mute", muted=muted))
+        live = self._engine_of(sid, parent_sid)
+        if live is None:
+            return False
+        live.muted_legs[sid] = muted
+        return True
+
+    def muted(self, sid: str, parent_sid: str | None = None) -> bool:
+        live = self._live.get(sid)
+        if live is not None:
+            return live.muted
+        live = self._engine_of(sid, parent_sid)
+        return live.muted_legs.get(sid, False) if live is not None else False
+
     def redirect_inline(self, sid: str, rcml: str) -> str:
         """Serve ``rcml`` for a live redirect (Twilio's ``Twiml`` on update); its URL."""
         key = f"{sid}/{len(self.transport.inline)}"
@@ -394,7 +444,7 @@ def _stored(record: CallRecord, parent: StoredCall) -> StoredCall:
         status=record.status,
         date_created=stamp(record.at(record.created)),
         date_updated=stamp(record.at(record.updated)),
-        parent_call_sid=parent.sid,
+        parent_call_sid=record.parent_call_sid or parent.sid,
         api=parent.api,
     )
     _apply(stored, record)

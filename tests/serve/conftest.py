@@ -81,6 +81,8 @@ DOCUMENTS = {
     "/record.xml": '<Record maxLength="5" action="/recorded.xml"/>',
     "/recorded.xml": "<Say>Thanks</Say>",
     "/dial.xml": '<Dial timeout="20"><Number>+15550009999</Number></Dial>',
+    "/conference.xml": "<Dial><Conference>room</Conference></Dial>",
+    "/side.xml": "<Say>Meanwhile</Say>",
 }
 
 
@@ -194,6 +196,10 @@ SCENARIOS = {
     "client:alice": scenario("[call]\nanswer_after = 1"),
     "+15557770001": scenario('[[record]]\nspeech = "leave a message"'),
     "+15557770002": scenario('[dial."+15550009999"]\nanswer_after = 2\ntalk = 5'),
+    # A long bridge (100 s, 2 s of wall time at speed 50), and a long conference stay.
+    "+15557770003": scenario(
+        '[dial."+15550009999"]\nanswer_after = 1\ntalk = 100\n[dial.room]\ntalk = 60'
+    ),
 }
 
 
