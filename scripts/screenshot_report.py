@@ -3,15 +3,13 @@
     python scripts/screenshot_report.py [--chromium /usr/bin/chromium]
 
 The call is the example IVR's operator-voicemail script; the graph is drawn from every
-caller script of examples/ivr/calls; the audio is a placeholder tone lasting the call.
+caller script of examples/ivr/calls; the audio is the call rendered as ``--html`` renders it.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import tempfile
-import wave
 from pathlib import Path
 
 import rcml
@@ -19,16 +17,6 @@ import rcml
 ROOT = Path(__file__).resolve().parent.parent
 CALLS = ROOT / "examples" / "ivr" / "calls"
 APP = f"{ROOT}/examples/ivr/app.py:asgi_app"
-
-
-def silence(seconds: float, rate: int = 8000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(b"\0\0" * round(seconds * rate))
-    return buffer.getvalue()
 
 
 def main() -> None:
@@ -43,10 +31,12 @@ def main() -> None:
             rcml.rehearse(APP, script, seed=7, recordings_dir=folder)
             for script in sorted(CALLS.glob("*.toml"))
         ]
-        call = next(c for c in calls if c.heard("leave a message") and c.recordings)
+        wav = rcml.WavBackend()
+        call = rcml.rehearse(
+            APP, CALLS / "operator-voicemail.toml", seed=7, recordings_dir=folder, media=wav
+        )
         page_path = Path(folder) / "report.html"
-        audio = silence(call.call.end or 0)
-        rcml.write_report(call, page_path, audio=audio, graph=rcml.build_graph(calls))
+        rcml.write_report(call, page_path, audio=wav.to_bytes(), graph=rcml.build_graph(calls))
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=args.chromium,
