@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from rcml._cli_options import profile_option, url_option
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 FORMATS = ("mermaid", "dot", "svg", "png")
@@ -43,14 +45,8 @@ def _is_document(target: str) -> bool:
     metavar="FILE_OR_DIR",
     help="A caller script, or a folder of them (*.toml); repeatable. One rehearsal each.",
 )
-@click.option("--url", help="Where the call starts, for an app target (a path such as /ivr/main).")
-@click.option(
-    "--profile",
-    type=click.Choice(["restcomm", "docs"]),
-    default="restcomm",
-    show_default=True,
-    help="Where RestComm's docs and code disagree: follow the code, or the docs.",
-)
+@url_option
+@profile_option
 @click.option(
     "--format",
     "-f",

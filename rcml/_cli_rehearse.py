@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from rcml._cli_options import profile_option, tts_engine, url_option
+
 if TYPE_CHECKING:
     from rcml._media import WavBackend
     from rcml._rehearse import Rehearsal
@@ -24,16 +26,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
     type=click.Path(dir_okay=False),
     help="Caller script (TOML): who calls, what they press and say, how dialled parties answer.",
 )
-@click.option("--url", help="Where the call starts, for an app target (a path such as /ivr/main).")
+@url_option
 @click.option("--from", "from_", help="The caller's number (overrides the script).")
 @click.option("--to", help="The number called (overrides the script).")
-@click.option(
-    "--profile",
-    type=click.Choice(["restcomm", "docs"]),
-    default="restcomm",
-    show_default=True,
-    help="Where RestComm's docs and code disagree: follow the code, or the docs.",
-)
+@profile_option
 @click.option(
     "--json",
     "json_path",
@@ -181,19 +177,15 @@ def rehearse(
 
 
 def _audio_backend(rate: int, stereo: bool, tts: str, no_cache: bool) -> WavBackend:
-    from rcml._media import PlaceholderEngine, WavBackend
+    from rcml._media import WavBackend
     from rcml._rehearse import MediaError
 
     try:
-        backend = WavBackend(rate=rate, stereo=stereo, tts=tts, cache=not no_cache)
+        engine = tts_engine(tts, "rehearse")
     except MediaError as exc:
         click.echo(f"rcml rehearse: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    engine = backend.engine
-    if isinstance(engine, PlaceholderEngine) and engine.reason:
-        # Said once here; each prompt's note in the transcript says it again in context.
-        click.echo(f"rcml rehearse: warning: {engine.reason}; speech is a placeholder", err=True)
-    return backend
+    return WavBackend(rate=rate, stereo=stereo, tts=engine, cache=not no_cache)
 
 
 def _write_wav(backend: WavBackend, path: str, wav_format: str) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from rcml._cli_options import profile_option, tts_engine
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -50,13 +52,7 @@ import click
     type=click.Path(file_okay=False),
     help="Folder for recordings (default: <db>.recordings beside the database).",
 )
-@click.option(
-    "--profile",
-    type=click.Choice(["restcomm", "docs"]),
-    default="restcomm",
-    show_default=True,
-    help="Where RestComm's docs and code disagree: follow the code, or the docs.",
-)
+@profile_option
 @click.option(
     "--max-live",
     type=click.IntRange(min=1),
@@ -162,16 +158,13 @@ def serve(
 
 def _audio(tts: str) -> Callable[[], Any]:
     """A factory of WAV backends sharing one TTS engine, checked before serving."""
-    from rcml._media import WavBackend, select_engine
+    from rcml._media import WavBackend
     from rcml._rehearse import MediaError
 
     try:
-        engine = select_engine(tts)
+        engine = tts_engine(tts, "serve")
     except MediaError as exc:
         raise click.ClickException(str(exc)) from None
-    reason = getattr(engine, "reason", None)
-    if reason:
-        click.echo(f"rcml serve: warning: {reason}; speech is a placeholder", err=True)
     return lambda: WavBackend(tts=engine)
 
 

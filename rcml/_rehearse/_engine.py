@@ -629,7 +629,9 @@ class Engine:
         self._end(leg, "failed")
         raise _CallOver
 
-    async def _call_app(self, method: str, url: str, body: bytes | None) -> Answer:
+    async def _call_app(
+        self, app: ASGIAppTransport, method: str, url: str, body: bytes | None
+    ) -> Answer:
         path, _, query = url[len(APP_BASE) :].partition("?")
         headers = list(_APP_HEADERS)
         if body is not None:
@@ -643,7 +645,7 @@ class Engine:
             jar.set_cookie_header(probe)
             if "cookie" in probe.headers:
                 headers.append((b"cookie", probe.headers["cookie"].encode("latin-1")))
-        answer = await self.app.call(method, path, query.encode(), headers, body or b"")  # type: ignore[union-attr]
+        answer = await app.call(method, path, query.encode(), headers, body or b"")
         if any(name.lower() == b"set-cookie" for name, _ in answer.raw):
             jar.extract_cookies(
                 httpx.Response(
@@ -669,7 +671,7 @@ class Engine:
             # A Request built directly skips the client's base-URL merging, which costs
             # more than an in-process app's whole answer.
             if self.app is not None and final_url.startswith(_APP_PREFIX):
-                pending: Awaitable[Answer] = self._call_app(method, final_url, body)
+                pending: Awaitable[Answer] = self._call_app(self.app, method, final_url, body)
             else:
                 request = httpx.Request(
                     method, final_url, headers=headers, content=body, extensions=self._timeout
