@@ -83,7 +83,6 @@ class _Doc:
         "_plain",
         "_starts",
         "_work_lines",
-        "by_tag",
         "config",
         "escaped",
         "file",
@@ -117,9 +116,6 @@ class _Doc:
         self._starts: dict[str, list[int]] = {}
         #: Whether every '<' in ``work`` starts or ends an element (None: not yet known).
         self._plain: bool | None = None
-        #: For a document the schema accepts, checked through _Element views: tag -> its
-        #: elements in document order, listed when first asked for.
-        self.by_tag: dict[str, list[etree._Element]] = {}
 
     def work_offset(self, line: int, column: int) -> int:
         if not self._work_lines:
@@ -158,15 +154,7 @@ class _Doc:
     def node_offset(self, node: _Node) -> int:
         """Offset in ``work`` of the ``<`` that starts ``node``."""
         if isinstance(node, _Element):
-            ordinal = node.ordinal
-            if ordinal is None:
-                # lxml hands out one proxy per element while it lives: found by identity.
-                same = self.by_tag.get(node.TAG)
-                if same is None:
-                    tree = node.el.getroottree()
-                    same = self.by_tag[node.TAG] = list(tree.iter(node.TAG))
-                ordinal = node.ordinal = same.index(node.el)
-            return self.start_tag(node.TAG, ordinal)
+            return self.start_tag(node.TAG, node.ordinal)
         pos = node.pos
         return self.work_offset(pos.line, pos.column) if pos is not None else 0
 
@@ -555,31 +543,28 @@ def _child_fields(cls: type[_ast.Node]) -> tuple[str, ...]:
 
 class _XmlTree(_Tree):
     """The elements of a document the schema accepts, seen as the nodes ``rcml.parse``
-    would build from them (:class:`_Element`), each made when a check asks for it."""
+    would build from them (:class:`_Element`).
+
+    One walk in document order makes every view, with its parent, children and ordinal
+    among its tag: the checks then look nodes up by tag, and a finding's position is a
+    search for the ordinal-th start tag. (Views made on demand, one pass per check,
+    cost several times as much.)
+    """
 
     def __init__(self, root: etree._Element) -> None:
         self.root = root
-        self.verbs = _views(root)
+        self.by_tag: dict[str, list[_Element]] = {}
+        self.verbs = _walk(root, None, self.by_tag)
 
     def nodes(self, tags: _Tags) -> Iterable[_Node]:
-        if not tags:
-            return  # iter() without tags would be every element
-        # One pass in C over the tree that makes lxml objects only for the elements of
-        # ``tags``: most of the others (comments included) are never asked for.
-        classes, new = _VIEWS, _new
-        counts: dict[Any, int] = {}
-        for el in self.root.iter(*tags):
-            tag: Any = el.tag  # a str: one of ``tags``
-            ordinal = counts.get(tag, 0)
-            counts[tag] = ordinal + 1
-            view = new(classes.get(tag) or _view_class(tag))
-            view.el = el
-            view.ordinal = ordinal
-            yield view
+        by_tag = self.by_tag
+        if len(by_tag) < len(tags):
+            return [v for tag, views in by_tag.items() if tag in tags for v in views]
+        return [v for tag in tags if tag in by_tag for v in by_tag[tag]]
 
     def parent(self, node: _Node) -> _Node | None:
-        el = node.el.getparent()
-        return None if el is self.root else _view(el)
+        parent: _Node | None = node.up
+        return parent
 
 
 class _Element:
@@ -591,27 +576,26 @@ class _Element:
     needs it added to :data:`_FIELDS` (tests/lint/test_lint_fast_path.py says so).
     """
 
-    __slots__ = ("el", "ordinal")
+    __slots__ = ("el", "kids", "ordinal", "up")
     TAG: ClassVar[str] = ""
     el: etree._Element
-    #: How many ``TAG`` elements come before this one; None until asked for.
-    ordinal: int | None
+    #: How many ``TAG`` elements come before this one.
+    ordinal: int
+    #: The view of the parent element; None for a verb.
+    up: _Element | None
+    #: The views of the child elements, in order.
+    kids: list[_Element]
 
 
 _new = object.__new__
+_NO_KIDS: list[_Element] = []
 
 
-def _view(el: etree._Element) -> _Element:
-    tag: Any = el.tag  # a str: an element's, not a comment's
-    view: _Element = _new(_VIEWS.get(tag) or _view_class(tag))
-    view.el = el
-    view.ordinal = None
-    return view
-
-
-def _views(el: etree._Element) -> list[_Element]:
+def _walk(
+    el: etree._Element, up: _Element | None, by_tag: dict[str, list[_Element]]
+) -> list[_Element]:
     """Views of the child elements of ``el`` (not its comments or processing
-    instructions), in order."""
+    instructions), in order, each with its own children's views: document order."""
     out = []
     classes, new = _VIEWS, _new
     for child in el:
@@ -619,8 +603,14 @@ def _views(el: etree._Element) -> list[_Element]:
         if type(tag) is str:
             view = new(classes.get(tag) or _view_class(tag))
             view.el = child
-            view.ordinal = None
+            view.up = up
+            same = by_tag.get(tag)
+            if same is None:
+                same = by_tag[tag] = []
+            view.ordinal = len(same)
+            same.append(view)
             out.append(view)
+            view.kids = _walk(child, view, by_tag) if len(child) else _NO_KIDS
     return out
 
 
@@ -638,12 +628,12 @@ def _text(self: _Element) -> str:
 
 
 def _many(self: _Element) -> tuple[_Element, ...]:
-    return tuple(_views(self.el))
+    return tuple(self.kids)
 
 
 def _one(self: _Element) -> _Element | None:
-    children = _views(self.el)
-    return children[-1] if children else None
+    kids = self.kids
+    return kids[-1] if kids else None
 
 
 def _int(value: str) -> int:
