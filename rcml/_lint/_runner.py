@@ -183,7 +183,7 @@ _SEVERITIES = {s.value: s for s in Severity}
 
 
 def _run_slice(bounds: tuple[int, int]) -> list[_Packed]:
-    """Lint the tasks ``_TASKS[start:stop]`` (in a worker)."""
+    """Lint the tasks ``_TASKS[start:stop]`` (in a worker), packed to be sent back."""
     out: list[_Packed] = []
     for task in _TASKS[bounds[0] : bounds[1]]:
         result = _run(task)
@@ -323,11 +323,99 @@ def lint_paths(
     _CONFIGS[:] = configs
     if len(tasks) < _PARALLEL_FROM or (workers := jobs or _cores()) <= 1:
         return [_run(t) for t in tasks]
+    if sys.platform == "linux":
+        return _forked(tasks, workers)
+    return _pooled(tasks, configs, workers)
+
+
+def _forked(tasks: list[_Task], workers: int) -> list[FileResult]:
+    """Lint ``tasks`` in this process and ``workers - 1`` forked ones, which share out
+    slices of the task list as they go: whichever process is free takes the next.
+
+    The slices are handed out through a pipe holding their numbers, one 4-byte record
+    each, written in one go before any process reads: Linux serves each read under the
+    pipe's lock, so a read of 4 bytes takes one whole record, and the end of the pipe
+    tells every process there is nothing left. A worker sends its results back pickled
+    when it is done; slices a worker took but never reported (it died) are linted here.
+    """
+    import pickle
+    import struct
+
+    chunk = max(8, min(64, len(tasks) // (workers * 16)))
+    # Every record must fit the pipe's buffer at once (64 KiB on Linux): 8,192 slices.
+    chunk = max(chunk, -(-len(tasks) // 8192))
+    bounds = [(start, min(start + chunk, len(tasks))) for start in range(0, len(tasks), chunk)]
+    tokens_read, tokens_write = os.pipe()
+    os.write(tokens_write, struct.pack(f"<{len(bounds)}I", *range(len(bounds))))
+    os.close(tokens_write)
+    children: list[tuple[int, int]] = []  # (pid, read end of its results pipe)
+    _TASKS[:] = tasks  # what a forked worker's _run_slice reads
+    try:
+        for _ in range(workers - 1):
+            results_read, results_write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns
+                os.close(results_read)
+                _work(tokens_read, results_write, bounds)
+            os.close(results_write)
+            children.append((pid, results_read))
+        done: dict[int, list[FileResult]] = {}
+        while (token := os.read(tokens_read, 4)) and len(token) == 4:
+            (index,) = struct.unpack("<I", token)
+            start, stop = bounds[index]
+            done[index] = [_run(t) for t in tasks[start:stop]]
+        for pid, results_read in children:
+            with os.fdopen(results_read, "rb") as reader:
+                data = reader.read()
+            os.waitpid(pid, 0)
+            theirs: dict[int, list[_Packed]] = {}
+            with contextlib.suppress(Exception):  # a worker that died sent nothing whole
+                theirs = pickle.loads(data)
+            for index, packed in theirs.items():
+                done[index] = [_unpack(p) for p in packed]
+        children.clear()
+    finally:
+        _TASKS.clear()
+        os.close(tokens_read)
+        for pid, results_read in children:  # only after an error here: stop the workers
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+                os.close(results_read)
+    out: list[FileResult] = []
+    for index, (start, stop) in enumerate(bounds):
+        found = done.get(index)
+        out.extend(found if found is not None else (_run(t) for t in tasks[start:stop]))
+    return out
+
+
+def _work(tokens: int, results: int, bounds: list[tuple[int, int]]) -> None:
+    """A forked worker's whole life: lint slices until none is left, send the results,
+    exit without running the parent's exit handlers or flushing its buffers."""
+    import pickle
+    import struct
+
+    status = 1
+    try:
+        mine: dict[int, list[_Packed]] = {}
+        while (token := os.read(tokens, 4)) and len(token) == 4:
+            (index,) = struct.unpack("<I", token)
+            mine[index] = _run_slice(bounds[index])
+        data = memoryview(pickle.dumps(mine, protocol=pickle.HIGHEST_PROTOCOL))
+        while data:
+            data = data[os.write(results, data) :]
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _pooled(tasks: list[_Task], configs: list[LintConfig], workers: int) -> list[FileResult]:
+    """Lint ``tasks`` in a pool of spawned processes (where fork is not safe)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     _TASKS[:] = tasks
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    context = multiprocessing.get_context("spawn")
     chunk = max(1, min(256, len(tasks) // (workers * 4)))
     slices = [(start, min(start + chunk, len(tasks))) for start in range(0, len(tasks), chunk)]
     try:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
 
-from rcml._lint import LintConfig, LintConfigError, find_config, lint_paths, load_config
+from rcml._lint import LintConfig, LintConfigError, _runner, find_config, lint_paths, load_config
 
 BAD = '<Response><Say voice="alice">Hi</Say></Response>\n'
 GOOD = "<Response><Say>Hi</Say></Response>\n"
@@ -74,6 +75,20 @@ def test_parallel_run_gives_the_same_findings_in_order(tmp_path: Path) -> None:
     parallel = lint_paths([str(tmp_path)], use_config=False, jobs=2)
     assert [(r.file, r.findings) for r in serial] == [(r.file, r.findings) for r in parallel]
     assert len(rules(parallel)) == 80
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forked workers are Linux's way")
+def test_a_worker_that_dies_loses_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(200):
+        write(tmp_path / f"doc{i:03}.xml", BAD if i % 3 else GOOD)
+    serial = lint_paths([str(tmp_path)], use_config=False, jobs=1)
+
+    def die(bounds: tuple[int, int]) -> None:
+        os._exit(3)  # in the forked worker: as if it were killed mid-run
+
+    monkeypatch.setattr(_runner, "_run_slice", die)
+    parallel = lint_paths([str(tmp_path)], use_config=False, jobs=3)
+    assert [(r.file, r.findings) for r in serial] == [(r.file, r.findings) for r in parallel]
 
 
 def test_fix_rewrites_in_place_and_keeps_mode_and_bom(tmp_path: Path) -> None:
