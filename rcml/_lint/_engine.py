@@ -27,7 +27,6 @@ from rcml._lint._model import Edit, Finding, Fix, Severity, new_finding
 from rcml._lint._rules import RULES, VALUE_RULES, resolve
 from rcml._schema import _xsd_tree, load_validator, schema_model
 from rcml._source import (
-    _MARKUP,
     JAVA_TRIM,
     START_TAG,
     XML_SPACE,
@@ -79,8 +78,8 @@ class _Doc:
     """One document being linted: its texts and how their offsets relate."""
 
     __slots__ = (
+        "_opaque",
         "_original_lines",
-        "_plain",
         "_starts",
         "_work_lines",
         "config",
@@ -114,8 +113,8 @@ class _Doc:
         self._original_lines: LineIndex | None = None
         #: Tag -> offsets in ``work`` of its start tags, in order, as far as looked for.
         self._starts: dict[str, list[int]] = {}
-        #: Whether every '<' in ``work`` starts or ends an element (None: not yet known).
-        self._plain: bool | None = None
+        #: Where in ``work`` a '<' is not markup (None: not yet looked for).
+        self._opaque: list[tuple[int, int]] | None = None
 
     def work_offset(self, line: int, column: int) -> int:
         if not self._work_lines:
@@ -168,32 +167,64 @@ class _Doc:
     def start_tag(self, tag: str, ordinal: int) -> int:
         """Offset in ``work`` of the start tag of the ``ordinal``-th (from 0) ``tag``
         element, in document order; 0 when there is none (the scanner and lxml agree)."""
-        work = self.work
-        if self._plain is None:
-            # Without comments, CDATA or processing instructions (past the XML
-            # declaration) every '<' starts or ends an element: each '<tag' followed by
-            # XML whitespace, '/' or '>' starts a ``tag`` element, and str.find finds it.
-            self._plain = "<!" not in work and work.find("<?", 1) < 0
-            if not self._plain:  # the scanner, which skips what is not markup
-                for m in _MARKUP.finditer(work):
-                    name = m.group(1)
-                    if name:
-                        self._starts.setdefault(name, []).append(m.start())
-        if not self._plain:
-            starts = self._starts.get(tag, [])
-            return starts[ordinal] if ordinal < len(starts) else 0
-        starts = self._starts.setdefault(tag, [])
-        if ordinal >= len(starts):
-            needle, end = "<" + tag, len(tag) + 1
-            at = starts[-1] + end if starts else 0
-            while len(starts) <= ordinal:
-                at = work.find(needle, at)
-                if at < 0:
-                    return 0
-                if work[at + end : at + end + 1] in _AFTER_NAME:
-                    starts.append(at)
-                at += end
+        starts = self._starts.get(tag)
+        if starts is None:
+            starts = self._starts[tag] = []
+        elif ordinal < len(starts):
+            return starts[ordinal]
+        text = self.work
+        opaque = self._opaque
+        if opaque is None:
+            # An XML declaration cannot hold a '<': past it, two searches mostly tell
+            # there is nothing to skip.
+            declared = text.startswith("<?xml") and text[5:6] in _AFTER_NAME
+            if "<!" in text or text.find("<?", 5 if declared else 0) >= 0:
+                opaque = self._opaque = _opaque_spans(text)
+            else:
+                opaque = self._opaque = []
+        # Each '<tag' followed by XML whitespace, '/' or '>' starts a ``tag`` element,
+        # unless it lies in a comment, CDATA section or processing instruction.
+        needle, end = "<" + tag, len(tag) + 1
+        at = starts[-1] + end if starts else 0
+        while len(starts) <= ordinal:
+            at = text.find(needle, at)
+            if at < 0:
+                return 0
+            if text[at + end : at + end + 1] in _AFTER_NAME and not (
+                opaque and _inside(opaque, at)
+            ):
+                starts.append(at)
+            at += end
         return starts[ordinal]
+
+
+def _opaque_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each comment, CDATA section and processing instruction of a
+    well-formed ``text``, in order: where a '<' is not markup. str.find, not a regular
+    expression, finds them: most documents have none, or one XML declaration."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while True:
+        bang, question = text.find("<!", at), text.find("<?", at)
+        if bang < 0 and question < 0:
+            return spans
+        start = bang if question < 0 or 0 <= bang < question else question
+        if text.startswith("<!--", start):
+            close, skip = "-->", 4
+        elif text.startswith("<![CDATA[", start):
+            close, skip = "]]>", 9
+        elif start == question:
+            close, skip = "?>", 2
+        else:  # a DOCTYPE, refused before this: up to its '>'
+            close, skip = ">", 2
+        end = text.find(close, start + skip)
+        at = len(text) if end < 0 else end + len(close)
+        spans.append((start, at))
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    i = bisect.bisect_right(spans, (at, _UNLIMITED)) - 1
+    return i >= 0 and spans[i][0] <= at < spans[i][1]
 
 
 def check(
