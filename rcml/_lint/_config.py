@@ -23,8 +23,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fnmatch
+import functools
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -112,11 +113,13 @@ class LintConfig:
         base = self.base_url if self.base_url.endswith("/") else self.base_url + "/"
         return urljoin(base, self.relative(file))
 
-    def wants_file(self, path: str | os.PathLike[str]) -> bool:
-        """Whether a file met while walking a directory is linted."""
+    def wants_file(self, path: str | os.PathLike[str], name: str | None = None) -> bool:
+        """Whether a file met while walking a directory is linted (``name``: its base
+        name, when at hand)."""
         path = os.fspath(path)
-        name = os.path.basename(path)
-        if not self.exclude and any(fnmatch.fnmatch(name, p) for p in self.include):
+        if name is None:
+            name = os.path.basename(path)
+        if not self.exclude and _matcher(self.include)(os.path.normcase(name)):
             return True  # the common case, without resolving the path
         relative = self.relative(path)
         if any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in self.exclude):
@@ -274,3 +277,13 @@ def _did_you_mean(name: str, known: Iterable[str]) -> str:
     from rcml._spec import did_you_mean
 
     return did_you_mean(name, known)
+
+
+@functools.lru_cache(maxsize=64)
+def _matcher(patterns: tuple[str, ...]) -> Callable[[str], object]:
+    """One compiled test of a (case-normalised) name against every glob in ``patterns``,
+    as ``any(fnmatch.fnmatch(name, p) for p in patterns)`` asks, in one call."""
+    import re
+
+    joined = "|".join(f"(?:{fnmatch.translate(os.path.normcase(p))})" for p in patterns)
+    return re.compile(joined or "(?!)").match

@@ -42,8 +42,8 @@ class FileResult:
 # pickled per file on the way out (a configuration pickled per file once cost more than
 # linting the file).
 # (display name, path to read or None, data already read, configuration index, URL,
-# fix, diff): one per file.
-_Task = tuple[str, str | None, bytes | None, int, str | None, bool, bool]
+# fix, diff, whether the directory listing said it is a regular file): one per file.
+_Task = tuple[str, str | None, bytes | None, int, str | None, bool, bool, bool]
 _CONFIGS: list[LintConfig] = []
 _TASKS: list[_Task] = []
 
@@ -105,28 +105,35 @@ def _unreadable(file: str, config: LintConfig, message: str) -> FileResult:
     return FileResult(file, findings, fail_on=config.fail_on)
 
 
-def _read(file: str, path: str, config: LintConfig) -> bytes | FileResult:
+def _read(file: str, path: str, config: LintConfig, regular: bool) -> bytes | FileResult:
+    """The bytes of ``path`` (at most one past the size limit), or the finding that
+    it cannot be read. ``regular``: the directory listing said it is a regular file,
+    so it need not be stat'ed first (a FIFO opened to be read would block)."""
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            return _unreadable(file, config, "not a regular file")
-        if info.st_size > config.max_size:
-            # Never read a huge file only to refuse it.
-            findings = too_large(file, info.st_size, config)
-            return FileResult(file, findings, fail_on=config.fail_on)
-        # Up to one byte past the limit, which tells a file that grew past it since the
-        # stat. One read of the size found, plus one byte, gets a regular file whole
-        # (asking for the whole limit costs a 64 KiB buffer per file); read on after a
-        # short read, or when the file has grown.
+        if not regular:
+            info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode):
+                return _unreadable(file, config, "not a regular file")
+            if info.st_size > config.max_size:
+                # Never read a huge file only to refuse it.
+                findings = too_large(file, info.st_size, config)
+                return FileResult(file, findings, fail_on=config.fail_on)
+        # Up to one byte past the limit, which tells a file that is (or grew) too large,
+        # a buffer at a time: a short read is the end of a regular file.
         wanted = config.max_size + 1
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         try:
-            data = os.read(fd, min(wanted, info.st_size + 1))
-            while len(data) < wanted and len(data) != info.st_size:
-                more = os.read(fd, wanted - len(data))
-                if not more:
-                    break
-                data += more
+            data = os.read(fd, min(wanted, _BUFFER))
+            if len(data) == _BUFFER:
+                parts = [data]
+                got = len(data)
+                while got < wanted and (more := os.read(fd, min(wanted - got, _BUFFER))):
+                    parts.append(more)
+                    got += len(more)
+                data = b"".join(parts)
+            if len(data) >= wanted:
+                findings = too_large(file, max(os.fstat(fd).st_size, len(data)), config)
+                return FileResult(file, findings, fail_on=config.fail_on)
         finally:
             os.close(fd)
         return data
@@ -137,12 +144,16 @@ def _read(file: str, path: str, config: LintConfig) -> bytes | FileResult:
         return _unreadable(file, config, f"cannot read: {reason.lower()}")
 
 
+#: How much is read at once: most documents are a few KiB.
+_BUFFER = 64 * 1024
+
+
 def _run(task: _Task) -> FileResult:
-    file, path, data, config_id, url, fix, diff = task
+    file, path, data, config_id, url, fix, diff, regular = task
     config = _CONFIGS[config_id]
     if data is None:
         assert path is not None
-        read = _read(file, path, config)
+        read = _read(file, path, config, regular)
         if isinstance(read, FileResult):
             return read
         data = read
@@ -231,13 +242,35 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _walk(root: Path) -> Iterator[tuple[Path, list[str]]]:
-    """Each folder below ``root`` with its files' names, sorted; dot-folders left out."""
-    # followlinks=False: a symlink loop cannot trap the walk; linked files are still
-    # listed and read (a loop among them is reported as unreadable).
-    for folder, dirs, files in os.walk(root, followlinks=False, onerror=None):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        yield Path(folder), sorted(files)
+def _walk(root: str) -> Iterator[tuple[str, list[tuple[str, bool]]]]:
+    """Each folder below ``root`` (itself first, then its folders in name order) with
+    its files' names, sorted, each with whether the listing says it is a regular file;
+    dot-folders left out.
+
+    As os.walk without following links: a symlink loop cannot trap the walk. Linked
+    files are listed (not as regular: they are stat'ed when read, so a dangling link or a
+    loop among them is reported as unreadable); linked folders are not entered.
+    """
+    try:
+        with os.scandir(root) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    files: list[tuple[str, bool]] = []
+    folders: list[str] = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            files.append((entry.name, entry.is_file(follow_symlinks=False)))
+        elif not entry.name.startswith(".") and not entry.is_symlink():
+            folders.append(entry.name)
+    files.sort()
+    yield root, files
+    for name in sorted(folders):
+        yield from _walk(os.path.join(root, name))
 
 
 def discover(
@@ -247,8 +280,9 @@ def discover(
     use_config: bool,
     overrides: dict[str, object],
     extra_ignore: frozenset[str] = frozenset(),
-) -> Iterator[tuple[str, str | None, LintConfig]]:
-    """(display name, path or None for stdin, configuration) of each file to lint."""
+) -> Iterator[tuple[str, str | None, LintConfig, bool]]:
+    """(display name, path or None for stdin, configuration, whether the directory
+    listing said it is a regular file) of each file to lint."""
     # Folder -> configuration; None when one configuration serves every file.
     cache: dict[Path | None, LintConfig] = {}
     searched: dict[Path, LintConfig | None] = {}
@@ -266,20 +300,20 @@ def discover(
 
     for raw in paths:
         if raw == "-":
-            yield "<stdin>", None, config_in(Path.cwd())
+            yield "<stdin>", None, config_in(Path.cwd()), False
             continue
         path = Path(raw)
         if path.is_dir():
-            for folder, names in _walk(path):
-                chosen = config_in(folder)
-                # str(folder / name), a join per file rather than a Path
-                base = str(folder)
-                for name in names:
-                    found = name if base == "." else os.path.join(base, name)
-                    if chosen.wants_file(found):
-                        yield found, found, chosen
+            for folder, names in _walk(str(path)):
+                chosen = config_in(Path(folder))
+                # os.path.join(folder, name), as a concatenation per file
+                prefix = "" if folder == "." else os.path.join(folder, "")
+                for name, regular in names:
+                    found = prefix + name
+                    if chosen.wants_file(found, name):
+                        yield found, found, chosen, regular
         else:
-            yield raw, raw, config_in(path.absolute().parent)
+            yield raw, raw, config_in(path.absolute().parent), False
 
 
 def lint_paths(
@@ -304,7 +338,7 @@ def lint_paths(
     tasks: list[_Task] = []
     configs: list[LintConfig] = []
     config_ids: dict[int, int] = {}
-    for name, path, chosen in discover(
+    for name, path, chosen, regular in discover(
         paths,
         config=config,
         use_config=use_config,
@@ -319,7 +353,7 @@ def lint_paths(
         if config_id is None:
             config_id = config_ids[id(chosen)] = len(configs)
             configs.append(chosen)
-        tasks.append((name, path, data, config_id, file_url, fix, diff))
+        tasks.append((name, path, data, config_id, file_url, fix, diff, regular))
     _CONFIGS[:] = configs
     if len(tasks) < _PARALLEL_FROM or (workers := jobs or _cores()) <= 1:
         return [_run(t) for t in tasks]
