@@ -179,7 +179,7 @@ class _Doc:
             # there is nothing to skip.
             declared = text.startswith("<?xml") and text[5:6] in _AFTER_NAME
             if "<!" in text or text.find("<?", 5 if declared else 0) >= 0:
-                opaque = self._opaque = _opaque_spans(text)
+                opaque = self._opaque = [m.span() for m in _OPAQUE.finditer(text)]
             else:
                 opaque = self._opaque = []
         # Each '<tag' followed by XML whitespace, '/' or '>' starts a ``tag`` element,
@@ -196,30 +196,6 @@ class _Doc:
                 starts.append(at)
             at += end
         return starts[ordinal]
-
-
-def _opaque_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each comment, CDATA section and processing instruction of a
-    well-formed ``text``, in order: where a '<' is not markup. str.find, not a regular
-    expression, finds them: most documents have none, or one XML declaration."""
-    spans: list[tuple[int, int]] = []
-    at = 0
-    while True:
-        bang, question = text.find("<!", at), text.find("<?", at)
-        if bang < 0 and question < 0:
-            return spans
-        start = bang if question < 0 or 0 <= bang < question else question
-        if text.startswith("<!--", start):
-            close, skip = "-->", 4
-        elif text.startswith("<![CDATA[", start):
-            close, skip = "]]>", 9
-        elif start == question:
-            close, skip = "?>", 2
-        else:  # a DOCTYPE, refused before this: up to its '>'
-            close, skip = ">", 2
-        end = text.find(close, start + skip)
-        at = len(text) if end < 0 else end + len(close)
-        spans.append((start, at))
 
 
 def _inside(spans: list[tuple[int, int]], at: int) -> bool:
@@ -594,8 +570,7 @@ class _XmlTree(_Tree):
         return [v for tag in tags if tag in by_tag for v in by_tag[tag]]
 
     def parent(self, node: _Node) -> _Node | None:
-        parent: _Node | None = node.up
-        return parent
+        return node.up
 
 
 class _Element:

@@ -415,7 +415,7 @@ def _forked(tasks: list[_Task], workers: int) -> list[FileResult]:
             with contextlib.suppress(OSError):
                 os.kill(pid, 9)
                 os.waitpid(pid, 0)
-                os.close(results_read)
+            os.close(results_read)
     out: list[FileResult] = []
     for index, (start, stop) in enumerate(bounds):
         found = done.get(index)
