@@ -108,13 +108,21 @@ class RcmlApp:
         """The requests to ``path`` made for call ``sid``."""
         return [r for r in self.to(path) if r.params.get("CallSid") == sid]
 
-    def wait_for(self, path: str, count: int = 1, timeout: float = 10.0) -> list[AppRequest]:
+    def wait_for(
+        self, path: str, count: int = 1, timeout: float = 10.0, sid: str | None = None
+    ) -> list[AppRequest]:
+        """Wait for ``count`` requests to ``path`` (made for call ``sid``, if given: the
+        app serves the whole session, so other tests' calls may have asked for it)."""
+
+        def seen() -> list[AppRequest]:
+            return self.to(path) if sid is None else self.of(path, sid)
+
         deadline = time.monotonic() + timeout
-        while len(self.to(path)) < count:
+        while len(seen()) < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{path}: {len(self.to(path))} requests, wanted {count}")
+                raise AssertionError(f"{path}: {len(seen())} requests, wanted {count}")
             time.sleep(0.02)
-        return self.to(path)
+        return seen()
 
 
 def _rcml_app(seen: list[AppRequest]) -> Starlette:

@@ -147,7 +147,7 @@ def test_child_call_mode_hangup_ends_the_dial_leg_at_the_redirect(
     _modify(serve, sid, Url=serve.app_url + "/conference.xml", ChildCallMode="Hangup")
     child = serve.wait(leg)
     assert child["status"] == "completed" and child["duration"] < 100
-    rcml_app.wait_for("/conference.xml")
+    rcml_app.wait_for("/conference.xml", sid=sid)
     assert rcml_app.of("/conference.xml", sid) and not rcml_app.of("/conference.xml", leg)
     _modify(serve, sid, Status="completed")
 
