@@ -192,6 +192,6 @@ def _explain(name: str) -> None:
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str:
     # rcml._spec imports the AST classes, which linting a valid document does without.
-    from rcml._spec import did_you_mean
+    from rcml._suggest import did_you_mean
 
     return did_you_mean(name, known)

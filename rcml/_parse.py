@@ -20,6 +20,7 @@ from rcml import _ast
 from rcml._exceptions import DialectError, SchemaError
 from rcml._schema import load_validator
 from rcml._source import (
+    BARE_AMPERSAND,
     DEFAULT_MAX_SIZE,
     JAVA_TRIM,
     XML_SPACE,
@@ -41,7 +42,7 @@ _UNSUPPORTED = frozenset({"Enqueue", "Leave", "UssdCollect", "UssdMessage", "Lan
 _KNOWN = frozenset(_SPECS) | _UNSUPPORTED
 # RestComm's own fix-up for unescaped ampersands (Parser.java), applied as is: note that
 # it only fixes the first bare '&' of a run without ';', exactly as RestComm does.
-_BARE_AMP = re.compile(r"&([^;]+(?!(?:\w|;)))")
+_BARE_AMP = BARE_AMPERSAND
 
 
 def parse(

@@ -23,6 +23,7 @@ __all__ = [
     "Locator",
     "decode",
     "element_offsets",
+    "repaired_ampersands",
     "positions",
     "refuse_doctype",
 ]
@@ -109,6 +110,18 @@ def attribute_spans(text: str, tag_offset: int) -> dict[str, tuple[int, int, int
         m.group(1): (m.start(1), m.start(2) + 1, m.end(2) - 1)
         for m in _ATTRIBUTE.finditer(text, tag.start(2), tag.end(2))
     }
+
+
+#: A bare '&' as RestComm repairs it before parsing: one whose name runs to no ';'.
+BARE_AMPERSAND = re.compile(r"&([^;]+(?!(?:\w|;)))")
+
+
+def repaired_ampersands(text: str) -> list[int]:
+    """Offsets in ``text`` of each '&' that RestComm escapes before it parses ``text``
+    (which it first trims, as Java's String.trim() does)."""
+    stripped = text.strip(JAVA_TRIM)
+    lead = len(text) - len(text.lstrip(JAVA_TRIM))
+    return [m.start() + lead for m in BARE_AMPERSAND.finditer(stripped)]
 
 
 def refuse_doctype(text: str) -> None:

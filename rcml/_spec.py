@@ -7,13 +7,13 @@ The parser, the serializer and the drift test read these instead of walking
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from rcml import _ast
+from rcml._suggest import did_you_mean
 from rcml._values import Converter, converter
 
 __all__ = ["ELEMENTS", "AttrSpec", "ChildSpec", "NodeSpec", "did_you_mean", "spec_of"]
@@ -150,13 +150,3 @@ _SPECS: dict[type[_ast.Node], NodeSpec] = {cls: _build(cls) for cls in ELEMENTS.
 def spec_of(cls: type[_ast.Node]) -> NodeSpec:
     """The NodeSpec of an AST class."""
     return _SPECS[cls]
-
-
-def did_you_mean(name: str, known: Iterable[str]) -> str:
-    """A `` (did you mean 'x'?)`` suffix for a near-miss name, or ''."""
-    known = list(known)
-    for candidate in known:
-        if candidate.lower() == name.lower():
-            return f" (did you mean {candidate!r}?)"
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -17,7 +17,7 @@ from lxml import etree
 from rcml._exceptions import Violation
 from rcml._schema import SchemaModel, schema_model
 from rcml._source import LineIndex, attribute_spans, element_offsets
-from rcml._spec import did_you_mean
+from rcml._suggest import did_you_mean
 
 __all__ = ["violations"]
 

@@ -33,6 +33,7 @@ from rcml._source import (
     LineIndex,
     attribute_spans,
     decode,
+    repaired_ampersands,
 )
 from rcml._xml import load
 
@@ -269,10 +270,7 @@ def _escape_ampersands(text: str, file: str, config: LintConfig, url: str | None
     bare = _bare_ampersands(text) if _NOT_ENTITY.search(text) else []
     if not bare:
         return _Doc(file, text, text, config, url)
-    from rcml._parse import _fix_ampersands
-
-    _, _, repaired_at = _fix_ampersands(text)
-    repaired = set(repaired_at)
+    repaired = set(repaired_ampersands(text))
     parts, escaped, last = [], [], 0
     for i, at in enumerate(bare):
         parts.append(text[last:at])
@@ -320,21 +318,65 @@ def _read(doc: _Doc, utf8: bytes | None) -> _Tree | None:
     validator = load_validator()
     if validator.validate(root):
         return _valid_tree(doc, root)
-    from rcml._parse import parse
     from rcml._violations import violations
 
-    for violation in violations(validator, root, doc.work):
+    found = violations(validator, root, doc.work)
+    for violation in found:
         _report_violation(doc, violation)
-    try:  # what RestComm would run, for the flow checks
+    if all(_unread(v) for v in found):
+        return _tolerated_tree(doc, root)
+    return _lenient_tree(doc)
+
+
+def _valid_tree(doc: _Doc, root: etree._Element) -> _Tree:
+    """The nodes of a document the schema accepts: views of its lxml elements."""
+    return _XmlTree(root)
+
+
+def _tolerated_tree(doc: _Doc, root: etree._Element) -> _Tree:
+    """The nodes of a document whose every violation is in an attribute no check reads.
+
+    RestComm ignores an unknown attribute and defaults a bad value, and neither changes
+    the elements or any attribute the checks read: the views of the lxml elements answer
+    what the lenient AST would, at a fraction of the cost (tests/lint/ holds the two to
+    the same findings). A misspelled attribute or a bad voice, the common mistakes, so
+    no longer cost a second, lenient parse.
+    """
+    return _XmlTree(root)
+
+
+def _lenient_tree(doc: _Doc) -> _Tree | None:
+    """The nodes of what RestComm would run, for a document the schema rejects."""
+    from rcml._parse import parse
+
+    try:
         document = parse(doc.work, url=doc.url, strict=False, max_size=_UNLIMITED)
     except RCMLError:  # pragma: no cover - strict parsing already found it well-formed
         return None
     return _AstTree(document)
 
 
-def _valid_tree(doc: _Doc, root: etree._Element) -> _Tree:
-    """The nodes of a document the schema accepts: views of its lxml elements."""
-    return _XmlTree(root)
+def _unread(v: Violation) -> bool:
+    """Whether ``v`` is about an attribute that no check reads (see _tolerated_tree)."""
+    if v.kind == "unknown-attribute":
+        # A prefixed name is read by its local name: {ns}loop would be loop.
+        return "{" not in v.attribute and ":" not in v.attribute
+    if v.kind in ("invalid-value", "missing-attribute") and v.attribute:
+        return v.attribute not in _read_attributes(v.element)
+    return False
+
+
+_READ: dict[str, frozenset[str]] = {}
+
+
+def _read_attributes(tag: str) -> frozenset[str]:
+    """The attributes of ``tag`` that some check reads: its fields and its statuses."""
+    found = _READ.get(tag)
+    if found is None:
+        names = {xml for how, xml in _FIELDS.get(tag, {}).values() if xml}
+        names.update(xml for xml, _ in _status_tables().get(tag, (None, ()))[1])
+        found = _READ[tag] = frozenset(names)
+    return found
 
 
 def _parent(path: str) -> str:

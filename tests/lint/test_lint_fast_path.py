@@ -270,21 +270,36 @@ def test_attribute_start_agrees_with_attribute_spans() -> None:
             assert _engine._attribute_start(tag, 0, name) == expected, (tag, name)
 
 
-def test_linting_a_valid_document_needs_no_ast() -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        (ROOT / "examples" / "main-menu.xml").read_bytes(),
+        # The common mistakes: a misspelled attribute, a bad value, a bare '&'.
+        b'<Response><Gather numdigits="1" action="/m?a=1&b=2"><Say voice="alice">Hi</Say>'
+        b'</Gather><Pause length="1.5"/></Response>',
+    ],
+    ids=["valid", "mistakes"],
+)
+def test_linting_a_document_needs_no_ast(text: bytes, tmp_path: Path) -> None:
+    # Importing the AST costs a one-file run tens of milliseconds.
     code = (
         "import sys; from rcml._lint import lint_source; "
-        "lint_source(open(sys.argv[1], 'rb').read()); "
-        "print(sorted(m for m in sys.modules if m in "
+        "found = lint_source(open(sys.argv[1], 'rb').read()); "
+        "print(len(found), sorted(m for m in sys.modules if m in "
         "('rcml._ast', 'rcml._spec', 'rcml._parse', 'rcml._values', 'xmlschema')))"
     )
+    path = tmp_path / "doc.xml"
+    path.write_bytes(text)
     out = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT / "examples" / "main-menu.xml")],
+        [sys.executable, "-c", code, str(path)],
         capture_output=True,
         text=True,
         check=True,
         cwd=ROOT,
     )
-    assert out.stdout.strip() == "[]"
+    count, modules = out.stdout.strip().split(" ", 1)
+    assert modules == "[]"
+    assert (int(count) > 2) == (b"alice" in text)
 
 
 def test_status_tables_read_the_schema_as_schema_model_does() -> None:
@@ -303,3 +318,94 @@ def test_status_tables_read_the_schema_as_schema_model_does() -> None:
     tables = _engine._status_tables()
     assert tables == expected
     assert list(tables) == list(expected)
+
+
+# Mistakes in attributes: the first ones in attributes no check reads (RestComm ignores
+# or defaults them), the last ones in attributes the checks do read.
+_ATTRIBUTE_MISTAKES = [
+    (b"<Say", b'<Say voice="alice"'),
+    (b"<Say", b'<Say language="klingon-x"'),
+    (b"<Pause", b'<Pause length="1.5"'),
+    (b"<Gather", b'<Gather numdigits="1"'),
+    (b"<Gather", b'<Gather FinishOnKey=""'),
+    (b"<Gather", b'<Gather input="keys"'),
+    (b"<Gather", b'<Gather timeout="soon"'),
+    (b"<Play", b'<Play extra="x"'),
+    (b"<Dial", b'<Dial timeout="abc"'),
+    (b"<Record", b'<Record maxLength="-1"'),
+    (b"<Record", b'<Record playBeep="yes"'),
+    (b"<Conference", b'<Conference beep="maybe"'),
+    (b"<Number", b'<Number sendDigits="wait"'),
+    (b"<Response>", b"<Response><Email>hi</Email>"),
+    (b"<Say", b'<Say loop="x"'),
+    (b"<Gather", b'<Gather numDigits="a"'),
+    (b"<Gather", b'<Gather finishOnKey="abc"'),
+    (b"<Number", b'<Number statusCallbackEvent="initiated ringing"'),
+]
+
+
+def _mistaken() -> list[bytes]:
+    r = Random(11)
+    docs = []
+    for doc in CORPUS:
+        changed = doc
+        for old, new in r.sample(_ATTRIBUTE_MISTAKES, 3):
+            changed = changed.replace(old, new, 1)
+        if changed != doc:
+            docs.append(changed)
+    return docs
+
+
+@pytest.mark.parametrize(("config", "url"), CONFIGS, ids=["restcomm", "twilio", "url"])
+def test_views_of_a_tolerated_document_find_what_the_lenient_ast_finds(
+    config: LintConfig, url: str | None
+) -> None:
+    tolerated = _engine._tolerated_tree
+    reached = 0
+
+    def counted(doc: Any, root: etree._Element) -> Any:
+        nonlocal reached
+        reached += 1
+        return tolerated(doc, root)
+
+    def lenient(doc: Any, root: etree._Element) -> Any:
+        return _engine._lenient_tree(doc)
+
+    for text in _mistaken():
+        _engine._tolerated_tree = counted  # type: ignore[assignment]
+        try:
+            fast = _facts(lint_source(text, file="f.xml", config=config, url=url))
+            _engine._tolerated_tree = lenient  # type: ignore[assignment]
+            full = _facts(lint_source(text, file="f.xml", config=config, url=url))
+        finally:
+            _engine._tolerated_tree = tolerated  # type: ignore[assignment]
+        assert fast == full, text
+    assert reached > len(_mistaken()) // 3
+
+
+def test_a_violation_in_an_attribute_a_check_reads_gets_the_lenient_ast() -> None:
+    # Say loop="x": RestComm defaults it, and loop-zero must not see the raw text.
+    text = b'<Response><Say loop="x">hi</Say><Say loop="0">again</Say></Response>'
+    rules = [f.rule for f in lint_source(text)]
+    assert rules == ["say-loop", "loop-zero"]
+    assert not _engine._unread(
+        rcml.Violation(
+            1, 1, "/Response/Say", "bad", element="Say", attribute="loop", kind="invalid-value"
+        )
+    )
+    assert _engine._unread(
+        rcml.Violation(
+            1, 1, "/Response/Say", "bad", element="Say", attribute="voice", kind="invalid-value"
+        )
+    )
+    assert not _engine._unread(
+        rcml.Violation(
+            1,
+            1,
+            "/Response/Say",
+            "bad",
+            element="Say",
+            attribute="{urn:x}loop",
+            kind="unknown-attribute",
+        )
+    )
