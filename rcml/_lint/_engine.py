@@ -228,6 +228,7 @@ def check(
     if tree is not None:
         for checker in _CHECKS:
             checker(doc, tree)
+        tree.close()
     return _filter(doc)
 
 
@@ -530,6 +531,9 @@ class _Tree:
         """The node holding ``node``; None for a verb."""
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Done with the nodes."""
+
 
 #: A set of tags as the trees take it: lxml's ``iter`` takes them as arguments.
 _Tags = tuple[str, ...]
@@ -613,6 +617,14 @@ class _XmlTree(_Tree):
 
     def parent(self, node: _Node) -> _Node | None:
         return node.up
+
+    def close(self) -> None:
+        # A view and its parent's refer to each other: unlinked, they (and the lxml
+        # document they hold) are freed at once, not by a garbage collection, which
+        # otherwise ran every few documents and cost 3% of the whole check.
+        for views in self.by_tag.values():
+            for view in views:
+                view.up = None
 
 
 class _Element:
