@@ -324,7 +324,7 @@ def _read(doc: _Doc, utf8: bytes | None) -> _Tree | None:
     found = violations(validator, root, doc.work)
     for violation in found:
         _report_violation(doc, violation)
-    if all(_unread(v) for v in found):
+    if found and all(_unread(v) for v in found):
         return _tolerated_tree(doc, root)
     return _lenient_tree(doc)
 
