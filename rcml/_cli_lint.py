@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -20,6 +19,7 @@ from rcml._lint import (
     resolve,
 )
 from rcml._lint._formats import summary
+from rcml._suggest import did_you_mean
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -30,7 +30,7 @@ def _rule_list(value: str | None, option: str) -> frozenset[str] | None:
     found, unknown = resolve(value.split(","))
     if unknown:
         raise click.BadParameter(
-            f"unknown rule {unknown[0]!r}{_did_you_mean(unknown[0], RULES)}", param_hint=option
+            f"unknown rule {unknown[0]!r}{did_you_mean(unknown[0], RULES)}", param_hint=option
         )
     return frozenset(found)
 
@@ -184,14 +184,7 @@ def _explain(name: str) -> None:
         found = {name}
     if not found:
         raise click.BadParameter(
-            f"unknown rule {name!r}{_did_you_mean(name, RULES)}", param_hint="--explain"
+            f"unknown rule {name!r}{did_you_mean(name, RULES)}", param_hint="--explain"
         )
     pages = [explain(RULES[rule_id]) for rule_id in RULES if rule_id in found]
     click.echo("\n\n".join(pages))
-
-
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    # rcml._spec imports the AST classes, which linting a valid document does without.
-    from rcml._suggest import did_you_mean
-
-    return did_you_mean(name, known)

@@ -40,9 +40,6 @@ _VERBS = frozenset(_SPECS["Response"].child_by_tag)
 # Names RestComm's Verbs.isVerb knows but the voice interpreter does not run.
 _UNSUPPORTED = frozenset({"Enqueue", "Leave", "UssdCollect", "UssdMessage", "Language"})
 _KNOWN = frozenset(_SPECS) | _UNSUPPORTED
-# RestComm's own fix-up for unescaped ampersands (Parser.java), applied as is: note that
-# it only fixes the first bare '&' of a run without ';', exactly as RestComm does.
-_BARE_AMP = BARE_AMPERSAND
 
 
 def parse(
@@ -283,7 +280,7 @@ def _fix_ampersands(original: str) -> tuple[str, _AmpShift, list[int]]:
         fixed_at.append(match.start())
         return "&amp;" + match.group(1)
 
-    fixed = _BARE_AMP.sub(fix, stripped)
+    fixed = BARE_AMPERSAND.sub(fix, stripped)
     # Where each insertion of "amp;" lands in the fixed text.
     inserted_at = [at + 1 + 4 * i for i, at in enumerate(fixed_at)]
     return fixed, _AmpShift(original, lead, inserted_at), [at + lead for at in fixed_at]

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rcml._ast import SourcePos
 
 __all__ = [
+    "BARE_AMPERSAND",
     "DEFAULT_MAX_SIZE",
     "JAVA_TRIM",
     "XML_SPACE",
@@ -23,9 +24,9 @@ __all__ = [
     "Locator",
     "decode",
     "element_offsets",
-    "repaired_ampersands",
     "positions",
     "refuse_doctype",
+    "repaired_ampersands",
 ]
 
 #: XML's whitespace (not Python's str.isspace(), which also matches U+00A0 and others).
@@ -112,7 +113,8 @@ def attribute_spans(text: str, tag_offset: int) -> dict[str, tuple[int, int, int
     }
 
 
-#: A bare '&' as RestComm repairs it before parsing: one whose name runs to no ';'.
+#: A bare '&' as RestComm repairs it before parsing (Parser.java), applied as is: it
+#: fixes only the first bare '&' of a run without ';', exactly as RestComm does.
 BARE_AMPERSAND = re.compile(r"&([^;]+(?!(?:\w|;)))")
 
 

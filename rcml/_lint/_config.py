@@ -25,7 +25,7 @@ import dataclasses
 import fnmatch
 import functools
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -34,6 +34,7 @@ from rcml._exceptions import RCMLError
 from rcml._lint._model import Finding, Severity
 from rcml._lint._rules import RULES, resolve
 from rcml._source import DEFAULT_MAX_SIZE
+from rcml._suggest import did_you_mean
 
 __all__ = ["LintConfigError", "LintConfig", "find_config", "load_config"]
 
@@ -140,7 +141,7 @@ def _rules(values: Any, where: str) -> frozenset[str]:
     found, unknown = resolve(values)
     if unknown:
         name = unknown[0]
-        raise LintConfigError(f"{where}: unknown rule {name!r}{_did_you_mean(name, RULES)}")
+        raise LintConfigError(f"{where}: unknown rule {name!r}{did_you_mean(name, RULES)}")
     return frozenset(found)
 
 
@@ -169,7 +170,7 @@ def from_mapping(
     for key, value in table.items():
         where = f"{source}: {key}"
         if key not in _KEYS:
-            raise LintConfigError(f"{source}: unknown key {key!r}{_did_you_mean(key, _KEYS)}")
+            raise LintConfigError(f"{source}: unknown key {key!r}{did_you_mean(key, _KEYS)}")
         if key == "select":
             options["select"] = _rules(value, where)
         elif key == "ignore":
@@ -270,13 +271,6 @@ def find_config(
     for folder in visited:
         _cache[folder] = found
     return found
-
-
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    # rcml._spec imports the AST classes, which linting a valid document does without.
-    from rcml._suggest import did_you_mean
-
-    return did_you_mean(name, known)
 
 
 @functools.lru_cache(maxsize=64)
