@@ -5,21 +5,19 @@ so one stray ampersand does not hide every other problem; positions are mapped b
 the original text. A document the schema rejects is then parsed leniently, as RestComm
 would run it, so the flow checks still see its verbs.
 
-The checks read nodes by their AST field names (``node.loop``, ``node.nouns``), tell
-them apart by ``node.TAG``, and ask a :class:`_Tree` for the nodes of the tags they
-check. A document the schema accepts is checked on its lxml tree (:class:`_XmlTree`),
-through :class:`_Element` views that answer those names as the strict parser's nodes
-would, made only for the elements a check asks for: building the AST cost more than
-everything else together. tests/lint/test_lint_fast_path.py holds both ways to the same
-findings.
+The checks read elements as lxml gives them and run in one pass over the document's
+elements, in document order. A document the schema accepts is checked on its lxml tree
+itself, which costs a fraction of building the AST; a document it rejects, on
+:class:`_AstElement` stand-ins for the nodes of its lenient AST, which answer the same
+questions. tests/lint/test_lint_fast_path.py holds both ways to the same findings.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from rcml._exceptions import DocumentError, DocumentTooLargeError, RCMLError
 from rcml._lint._config import LintConfig
@@ -70,9 +68,11 @@ _AFTER_NAME = frozenset(" \t\r\n/>")
 # A finding before filtering: (rule, code, severity, line, column, message, fix).
 _Raw = tuple[str, str, Severity, int, int, str, Fix | None]
 
-#: What the checks see: an AST node, or an :class:`_Element` standing in for one. Both
-#: answer the AST's field names and ``TAG``.
+#: What the checks read: an lxml element, or an :class:`_AstElement` standing in for a
+#: node of the lenient AST.
 _Node = Any
+#: A set of tags.
+_Tags = tuple[str, ...]
 
 
 class _Doc:
@@ -87,6 +87,7 @@ class _Doc:
         "escaped",
         "file",
         "findings",
+        "num_digits_from",
         "original",
         "url",
         "work",
@@ -116,6 +117,8 @@ class _Doc:
         self._starts: dict[str, list[int]] = {}
         #: Where in ``work`` a '<' is not markup (None: not yet looked for).
         self._opaque: list[tuple[int, int]] | None = None
+        #: The last Gather so far that set numDigits: (element, n, numDigits).
+        self.num_digits_from: tuple[_Node, int, int] | None = None
 
     def work_offset(self, line: int, column: int) -> int:
         if not self._work_lines:
@@ -151,19 +154,20 @@ class _Doc:
             (rule_id, rule.code, severity or rule.severity, line, column, message, fix)
         )
 
-    def node_offset(self, node: _Node) -> int:
-        """Offset in ``work`` of the ``<`` that starts ``node``."""
-        if isinstance(node, _Element):
-            return self.start_tag(node.TAG, node.ordinal)
-        pos = node.pos
-        return self.work_offset(pos.line, pos.column) if pos is not None else 0
+    def at(self, el: _Node, n: int) -> int:
+        """Offset in ``work`` of the ``<`` that starts ``el``, the ``n``-th (from 0)
+        element of its tag in document order."""
+        if isinstance(el, _AstElement):
+            pos = el.node.pos
+            return self.work_offset(pos.line, pos.column) if pos is not None else 0
+        return self.start_tag(el.tag, n)
 
-    def line_of(self, node: _Node) -> int | None:
-        """The line ``node`` starts on, or None when unknown."""
-        if isinstance(node, _Element):
-            return self.work.count("\n", 0, self.node_offset(node)) + 1
-        pos = node.pos
-        return pos.line if pos is not None else None
+    def line_at(self, el: _Node, n: int) -> int | None:
+        """The line ``el`` starts on (see :meth:`at`), or None when unknown."""
+        if isinstance(el, _AstElement):
+            pos = el.node.pos
+            return pos.line if pos is not None else None
+        return self.work.count("\n", 0, self.start_tag(el.tag, n)) + 1
 
     def start_tag(self, tag: str, ordinal: int) -> int:
         """Offset in ``work`` of the start tag of the ``ordinal``-th (from 0) ``tag``
@@ -224,11 +228,9 @@ def check(
 
     doc = _escape_ampersands(text, file, config, url)
     # The bytes as read are what lxml would be given anyway, unless '&' were escaped.
-    tree = _read(doc, utf8 if doc.work is text else None)
-    if tree is not None:
-        for checker in _CHECKS:
-            checker(doc, tree)
-        tree.close()
+    root = _read(doc, utf8 if doc.work is text else None)
+    if root is not None:
+        _run_checks(doc, root)
     return _filter(doc)
 
 
@@ -303,8 +305,8 @@ def _escape_ampersands(text: str, file: str, config: LintConfig, url: str | None
 # ---------------------------------------------------------------------------- schema
 
 
-def _read(doc: _Doc, utf8: bytes | None) -> _Tree | None:
-    """The document's nodes for the checks; None if it is not XML.
+def _read(doc: _Doc, utf8: bytes | None) -> _Node | None:
+    """The root element the checks read; None if the document is not XML.
 
     What ``rcml.parse(doc.work)`` does, step by step: a valid document is read on its
     lxml tree; a document the schema rejects gets its violations reported, then is
@@ -329,24 +331,25 @@ def _read(doc: _Doc, utf8: bytes | None) -> _Tree | None:
     return _lenient_tree(doc)
 
 
-def _valid_tree(doc: _Doc, root: etree._Element) -> _Tree:
-    """The nodes of a document the schema accepts: views of its lxml elements."""
-    return _XmlTree(root)
+def _valid_tree(doc: _Doc, root: etree._Element) -> _Node:
+    """What the checks read of a document the schema accepts: its lxml tree."""
+    return root
 
 
-def _tolerated_tree(doc: _Doc, root: etree._Element) -> _Tree:
-    """The nodes of a document whose every violation is in an attribute no check reads.
+def _tolerated_tree(doc: _Doc, root: etree._Element) -> _Node:
+    """What the checks read of a document whose every violation is in an attribute no
+    check reads: its lxml tree too.
 
     RestComm ignores an unknown attribute and defaults a bad value, and neither changes
-    the elements or any attribute the checks read: the views of the lxml elements answer
-    what the lenient AST would, at a fraction of the cost (tests/lint/ holds the two to
-    the same findings). A misspelled attribute or a bad voice, the common mistakes, so
-    no longer cost a second, lenient parse.
+    the elements or any attribute the checks read: the lxml elements answer what the
+    lenient AST would, at a fraction of the cost (tests/lint/ holds the two to the same
+    findings). A misspelled attribute or a bad voice, the common mistakes, so do not
+    cost a second, lenient parse.
     """
-    return _XmlTree(root)
+    return root
 
 
-def _lenient_tree(doc: _Doc) -> _Tree | None:
+def _lenient_tree(doc: _Doc) -> _Node | None:
     """The nodes of what RestComm would run, for a document the schema rejects."""
     from rcml._parse import parse
 
@@ -515,77 +518,87 @@ def _value_fix(doc: _Doc, at: int, name: str, value: str) -> Fix | None:
 
 # ---------------------------------------------------------------------------- nodes
 
-
-class _Tree:
-    """The nodes of one document, as the checks ask for them."""
-
-    #: The document's verbs, in order.
-    verbs: Sequence[_Node]
-
-    def nodes(self, tags: _Tags) -> Iterable[_Node]:
-        """The nodes whose ``TAG`` is in ``tags``: those of one tag in document order,
-        the tags in any order (the findings are sorted by position in the end)."""
-        raise NotImplementedError
-
-    def parent(self, node: _Node) -> _Node | None:
-        """The node holding ``node``; None for a verb."""
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Done with the nodes."""
+# The checks read elements as lxml gives them: ``tag``, ``get(name)``, ``text`` and
+# ``tail``, their children by iteration, ``getparent()``. A document the schema accepts
+# is checked on its lxml tree itself, in one pass in document order; a document it
+# rejects, on _AstElements that answer the same for the nodes of its lenient AST. (Views
+# of the elements that answered the AST's field names, and before them the AST itself,
+# cost several times as much: tests/lint/test_lint_fast_path.py holds the ways to the
+# same findings.)
 
 
-#: A set of tags as the trees take it: lxml's ``iter`` takes them as arguments.
-_Tags = tuple[str, ...]
+class _AstElement:
+    """A node of the lenient AST, answering what the checks ask an lxml element.
 
-_Check = Callable[[_Doc, _Tree], None]
-_CHECKS: list[_Check] = []
+    ``get`` gives the field of an XML attribute as text (``loop`` 0 as ``"0"``, hints
+    joined with commas), which the checks convert back as they convert what the schema
+    accepted; ``text`` is the node's text field, its children have no tail.
+    """
 
+    __slots__ = ("kids", "node", "parent", "tag", "text")
+    tail = None
 
-def _check(fn: _Check) -> _Check:
-    _CHECKS.append(fn)
-    return fn
-
-
-class _AstTree(_Tree):
-    """The nodes of a parsed Document (for documents the schema rejects)."""
-
-    def __init__(self, document: _ast.Document) -> None:
-        self.verbs = document.verbs
-        self._nodes = _all_nodes(document)
-        self._parents = {id(node): parent for node, parent in self._nodes}
-
-    def nodes(self, tags: _Tags) -> Iterable[_Node]:
-        return [node for node, _ in self._nodes if node.TAG in tags]
-
-    def parent(self, node: _Node) -> _Node | None:
-        return self._parents[id(node)]
-
-
-def _all_nodes(tree: _ast.Document) -> list[tuple[_ast.Node, _ast.Node | None]]:
-    """Every node with its parent (None for the document's verbs), in document order."""
-    out: list[tuple[_ast.Node, _ast.Node | None]] = []
-    append = out.append
-
-    def visit(node: _ast.Node, parent: _ast.Node | None) -> None:
-        append((node, parent))
+    def __init__(self, node: Any, parent: _AstElement | None) -> None:
+        self.node = node
+        self.parent = parent
+        self.tag: str = node.TAG
+        text = _text_field(type(node))
+        self.text: str | None = node.__dict__[text] if text else None
+        kids: list[_AstElement] = []
         for name in _child_fields(type(node)):
             value = node.__dict__[name]
-            if type(value) is tuple:
-                for child in value:
-                    visit(child, node)
-            elif value is not None:
-                visit(value, node)
+            for child in value if type(value) is tuple else (value,):
+                if child is not None:
+                    kids.append(_AstElement(child, self))
+        self.kids = kids
 
-    for verb in tree.verbs:
-        visit(verb, None)
-    return out
+    def get(self, xml: str) -> str | None:
+        name = _field_name(type(self.node), xml)
+        return None if name is None else _as_text(self.node.__dict__[name])
+
+    def getparent(self) -> _AstElement | None:
+        return self.parent
+
+    def __iter__(self) -> Iterator[_AstElement]:
+        return iter(self.kids)
+
+    def __len__(self) -> int:
+        return len(self.kids)
+
+    def iterdescendants(self) -> Iterator[_AstElement]:
+        for kid in self.kids:
+            yield kid
+            yield from kid.iterdescendants()
 
 
-_CHILD_FIELDS: dict[type[_ast.Node], tuple[str, ...]] = {}
+class _AstTree(_AstElement):
+    """The root of a lenient Document's nodes: its verbs are the children."""
+
+    def __init__(self, document: _ast.Document) -> None:
+        self.node = document
+        self.parent = None
+        self.tag = "Response"
+        self.text = None
+        self.kids = [_AstElement(verb, self) for verb in document.verbs]
 
 
-def _child_fields(cls: type[_ast.Node]) -> tuple[str, ...]:
+def _as_text(value: Any) -> str | None:
+    """A field's value as the attribute that would give it."""
+    if value is None or type(value) is str:
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(_as_text(v) or "" for v in value)
+    if isinstance(value, str):  # a StrEnum
+        return str(value)
+    return str(getattr(value, "value", value))
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
     found = _CHILD_FIELDS.get(cls)
     if found is None:
         from rcml._spec import spec_of
@@ -594,91 +607,35 @@ def _child_fields(cls: type[_ast.Node]) -> tuple[str, ...]:
     return found
 
 
-class _XmlTree(_Tree):
-    """The elements of a document the schema accepts, seen as the nodes ``rcml.parse``
-    would build from them (:class:`_Element`).
-
-    One walk in document order makes every view, with its parent, children and ordinal
-    among its tag: the checks then look nodes up by tag, and a finding's position is a
-    search for the ordinal-th start tag. (Views made on demand, one pass per check,
-    cost several times as much.)
-    """
-
-    def __init__(self, root: etree._Element) -> None:
-        self.root = root
-        self.by_tag: dict[str, list[_Element]] = {}
-        self.verbs = _walk(root, None, self.by_tag)
-
-    def nodes(self, tags: _Tags) -> Iterable[_Node]:
-        by_tag = self.by_tag
-        if len(by_tag) < len(tags):
-            return [v for tag, views in by_tag.items() if tag in tags for v in views]
-        return [v for tag in tags if tag in by_tag for v in by_tag[tag]]
-
-    def parent(self, node: _Node) -> _Node | None:
-        return node.up
-
-    def close(self) -> None:
-        # A view and its parent's refer to each other: unlinked, they (and the lxml
-        # document they hold) are freed at once, not by a garbage collection, which
-        # otherwise ran every few documents and cost 3% of the whole check.
-        for views in self.by_tag.values():
-            for view in views:
-                view.up = None
+_TEXT_FIELDS: dict[type, str | None] = {}
 
 
-class _Element:
-    """A schema-valid element, standing in for the node ``rcml.parse`` would build from it.
+def _text_field(cls: type) -> str | None:
+    if cls not in _TEXT_FIELDS:
+        from rcml._spec import spec_of
 
-    Its class, one per tag (:func:`_view_class`), has the tag's ``TAG`` and the AST
-    fields the checks read, as properties computed from the element as the strict parser
-    computes them. Any other field is an AttributeError: a check that reads a new field
-    needs it added to :data:`_FIELDS` (tests/lint/test_lint_fast_path.py says so).
-    """
-
-    __slots__ = ("el", "kids", "ordinal", "up")
-    TAG: ClassVar[str] = ""
-    el: etree._Element
-    #: How many ``TAG`` elements come before this one.
-    ordinal: int
-    #: The view of the parent element; None for a verb.
-    up: _Element | None
-    #: The views of the child elements, in order.
-    kids: list[_Element]
+        _TEXT_FIELDS[cls] = spec_of(cls).text
+    return _TEXT_FIELDS[cls]
 
 
-_new = object.__new__
-_NO_KIDS: list[_Element] = []
+_FIELD_NAMES: dict[tuple[type, str], str | None] = {}
 
 
-def _walk(
-    el: etree._Element, up: _Element | None, by_tag: dict[str, list[_Element]]
-) -> list[_Element]:
-    """Views of the child elements of ``el`` (not its comments or processing
-    instructions), in order, each with its own children's views: document order."""
-    out = []
-    classes, new = _VIEWS, _new
-    for child in el:
-        tag: Any = child.tag
-        if type(tag) is str:
-            view = new(classes.get(tag) or _view_class(tag))
-            view.el = child
-            view.up = up
-            same = by_tag.get(tag)
-            if same is None:
-                same = by_tag[tag] = []
-            view.ordinal = len(same)
-            same.append(view)
-            out.append(view)
-            view.kids = _walk(child, view, by_tag) if len(child) else _NO_KIDS
-    return out
+def _field_name(cls: type, xml: str) -> str | None:
+    key = (cls, xml)
+    if key not in _FIELD_NAMES:
+        from rcml._spec import spec_of
+
+        found = spec_of(cls).by_xml.get(xml)
+        _FIELD_NAMES[key] = found.name if found is not None else None
+    return _FIELD_NAMES[key]
 
 
-def _text(self: _Element) -> str:
+def _text(el: _Node) -> str:
     # The strict parser's text, step by step (rcml._parse._strict_node): a leaf keeps its
     # text unless it is all XML whitespace; otherwise the chunks between the children
-    # that are not all XML whitespace, joined.
-    el = self.el
+    # that are not all XML whitespace, joined. (Every check strips the text, so the
+    # lenient AST's text, an _AstElement's, reads the same through here.)
     if len(el):
         chunks = [el.text]
         chunks.extend(child.tail for child in el)
@@ -687,17 +644,9 @@ def _text(self: _Element) -> str:
     return text if text and (not text.isspace() or text.strip(XML_SPACE)) else ""
 
 
-def _many(self: _Element) -> tuple[_Element, ...]:
-    return tuple(self.kids)
-
-
-def _one(self: _Element) -> _Element | None:
-    kids = self.kids
-    return kids[-1] if kids else None
-
-
-def _int(value: str) -> int:
-    return int(value)
+def _element_children(el: _Node) -> list[_Node]:
+    """The child elements of ``el``, not its comments or processing instructions."""
+    return [child for child in el if type(child.tag) is str] if len(el) else []
 
 
 def _hints(value: str) -> tuple[str, ...]:
@@ -710,16 +659,6 @@ def _events(value: str) -> tuple[str, ...]:
     return tuple(token.strip(JAVA_TRIM) for token in value.split(","))
 
 
-def _as_written(value: str) -> str:
-    return value
-
-
-_CONVERT: dict[str, Callable[[str], Any]] = {
-    "str": _as_written,
-    "int": _int,
-    "hints": _hints,
-    "events": _events,
-}
 _DIAL_NOUN = {"status_callback_event": ("events", "statusCallbackEvent")}
 _SIP = _DIAL_NOUN | {
     "uri": ("text", ""),
@@ -727,9 +666,9 @@ _SIP = _DIAL_NOUN | {
     "password": ("str", "password"),
 }
 #: Per tag, the AST fields the checks read: field -> (how, XML attribute). "text" is the
-#: element's text field, "many" and "one" its child field; the other kinds convert an
-#: attribute as the strict parser does ("str": as written). tests/lint/ checks this
-#: against rcml._spec.
+#: element's text field, "many" and "one" its child field; the other kinds say how the
+#: checks convert the attribute, as the strict parser does ("str": as written).
+#: _unread relies on it, and tests/lint/ checks it against rcml._spec.
 _FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     "Say": {"text": ("text", ""), "loop": ("int", "loop")},
     "Play": {"url": ("text", ""), "loop": ("int", "loop")},
@@ -756,46 +695,9 @@ _FIELDS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-def _attribute(xml: str, convert: Callable[[str], Any]) -> property:
-    if convert is _as_written:
-
-        def written(self: _Element) -> Any:
-            return self.el.get(xml)
-
-        return property(written)
-
-    def get(self: _Element) -> Any:
-        value = self.el.get(xml)
-        return None if value is None else convert(value)
-
-    return property(get)
-
-
-_VIEWS: dict[str, type[_Element]] = {}
-
-
-def _view_class(tag: str) -> type[_Element]:
-    """The _Element class of ``tag`` (made on first use)."""
-    found = _VIEWS.get(tag)
-    if found is not None:
-        return found
-    members: dict[str, Any] = {"__slots__": (), "TAG": tag}
-    for name, (how, xml) in _FIELDS.get(tag, {}).items():
-        if how == "text":
-            members[name] = property(_text)
-        elif how == "many":
-            members[name] = property(_many)
-        elif how == "one":
-            members[name] = property(_one)
-        else:
-            members[name] = _attribute(xml, _CONVERT[how])
-    found = _VIEWS[tag] = type(f"_{tag}Element", (_Element,), members)
-    return found
-
-
-def _attribute_offset(doc: _Doc, node: _Node, xml_name: str) -> int:
-    """Where the attribute ``xml_name`` of ``node`` is written, else where ``node`` starts."""
-    start = doc.node_offset(node)
+def _attribute_offset(doc: _Doc, el: _Node, n: int, xml_name: str) -> int:
+    """Where the attribute ``xml_name`` of ``el`` is written, else where ``el`` starts."""
+    start = doc.at(el, n)
     found = _attribute_start(doc.work, start, xml_name)
     return start if found is None else found
 
@@ -821,46 +723,71 @@ def _attribute_start(text: str, tag_offset: int, name: str) -> int | None:
     return found if _TAG_END.match(text, at) else None
 
 
-def _written(node: _Node, xml: str) -> bool:
-    """Whether the attribute ``xml`` of ``node`` has a value."""
-    if isinstance(node, _Element):
-        # The strict converters never give None for a written attribute.
-        return node.el.get(xml) is not None
-    return node.__dict__[_field_name(type(node), xml)] is not None
+# ---------------------------------------------------------------------------- checks
+
+# Each check of an element takes (doc, element, n): n is how many elements of its tag
+# come before it, which is where its start tag is found (_Doc.at).
+_Handler = Callable[["_Doc", _Node, int], None]
 
 
-_FIELD_NAMES: dict[tuple[type[_ast.Node], str], str] = {}
+def _run_checks(doc: _Doc, root: _Node) -> None:
+    """Every check, in one pass over the elements below ``root`` in document order."""
+    table = _handlers(doc.config.target == "twilio", bool(doc.url))
+    verbs = [verb for verb in root if type(verb.tag) is str]
+    is_verb = set(verbs)
+    flow: list[tuple[_Node, int]] = []
+    counts: dict[str, int] = {}
+    for el in root.iterdescendants():
+        tag = el.tag
+        if type(tag) is not str:
+            continue  # a comment or a processing instruction
+        n = counts.get(tag, 0)
+        counts[tag] = n + 1
+        if el in is_verb:
+            flow.append((el, n))
+        handlers = table.get(tag)
+        if handlers is not None:
+            for handler in handlers:
+                handler(doc, el, n)
+    _flow(doc, flow)
 
 
-def _field_name(cls: type[_ast.Node], xml: str) -> str:
-    found = _FIELD_NAMES.get((cls, xml))
+_TABLES: dict[tuple[bool, bool], dict[str, tuple[_Handler, ...]]] = {}
+
+
+def _handlers(twilio: bool, url: bool) -> dict[str, tuple[_Handler, ...]]:
+    """Tag -> the checks of its elements, for a target and whether the URL is known."""
+    found = _TABLES.get((twilio, url))
     if found is None:
-        from rcml._spec import spec_of
-
-        found = _FIELD_NAMES[cls, xml] = spec_of(cls).by_xml[xml].name
+        table: dict[str, list[_Handler]] = {tag: [fn] for tag, fn in _HANDLERS.items()}
+        if twilio:
+            for tag in _DIAL_NOUNS:
+                table.setdefault(tag, []).append(_noun_events)
+        if url:
+            for tag in _FETCHING:
+                table.setdefault(tag, []).append(_self_reference)
+        for tag in _status_tags(twilio):
+            table.setdefault(tag, []).append(_status)
+        found = _TABLES[twilio, url] = {tag: tuple(fns) for tag, fns in table.items()}
     return found
 
 
-# ---------------------------------------------------------------------------- checks
-
-
-def _where(doc: _Doc, node: _Node) -> str:
-    line = doc.line_of(node)
+def _where(doc: _Doc, el: _Node, n: int) -> str:
+    line = doc.line_at(el, n)
     return f" at line {line}" if line is not None else ""
 
 
-@_check
-def _flow(doc: _Doc, tree: _Tree) -> None:
-    verbs = tree.verbs
+def _flow(doc: _Doc, verbs: list[tuple[_Node, int]]) -> None:
     answered = False
-    ended_by: _Node | None = None
-    after_action: _Node | None = None
-    for verb in verbs:
+    ended_by: tuple[_Node, int] | None = None
+    after_action: tuple[_Node, int] | None = None
+    for verb, n in verbs:
+        tag = verb.tag
         if ended_by is not None:
             doc.report(
                 "unreachable-verb",
-                doc.node_offset(verb),
-                f"{verb.TAG} never runs: the <{ended_by.TAG}>{_where(doc, ended_by)} ends "
+                doc.at(verb, n),
+                f"{tag} never runs: the <{ended_by[0].tag}>{_where(doc, *ended_by)} ends "
                 "this document",
             )
             return
@@ -871,54 +798,54 @@ def _flow(doc: _Doc, tree: _Tree) -> None:
                 "is empty)",
                 "Dial": "there is nothing to dial (RestComm requests the action whenever "
                 "the Dial ends)",
-            }[after_action.TAG]
+            }[after_action[0].tag]
             doc.report(
                 "fall-through-only",
-                doc.node_offset(verb),
-                f"{verb.TAG} runs only when {how}: <{after_action.TAG}>"
-                f"{_where(doc, after_action)} has an action",
+                doc.at(verb, n),
+                f"{tag} runs only when {how}: <{after_action[0].tag}>"
+                f"{_where(doc, *after_action)} has an action",
             )
             after_action = None
-        tag = verb.TAG
         if tag == "Reject":
             if answered:
                 doc.report(
                     "reject-not-first",
-                    doc.node_offset(verb),
+                    doc.at(verb, n),
                     "Reject after a verb that answers the call is skipped: it only works "
                     "while the call rings",
                 )
             else:
-                ended_by = verb
+                ended_by = (verb, n)
         elif tag == "Hangup":
-            ended_by = verb
+            ended_by = (verb, n)
         elif tag == "Redirect":
-            if verb.url.strip():
-                ended_by = verb
+            if _text(verb).strip():
+                ended_by = (verb, n)
             else:
                 doc.report(
                     "empty-redirect",
-                    doc.node_offset(verb),
+                    doc.at(verb, n),
                     "Redirect has no URL: RestComm runs the next verb, the TwiML docs say it "
                     "reloads this document",
                 )
-        elif tag in _WITH_ACTION and verb.action:
-            after_action = verb
+        elif tag in _WITH_ACTION and verb.get("action"):
+            after_action = (verb, n)
         if tag != "Pause":
             answered = True
 
-    last = verbs[-1] if verbs else None
-    if last is not None and last.TAG == "Gather" and not last.action:
-        doc.report(
-            "gather-without-action",
-            doc.node_offset(last),
-            "Gather has no action and nothing follows it: the input is dropped and the call "
-            "hangs up",
-        )
+    if verbs:
+        last, n = verbs[-1]
+        if last.tag == "Gather" and not last.get("action"):
+            doc.report(
+                "gather-without-action",
+                doc.at(last, n),
+                "Gather has no action and nothing follows it: the input is dropped and the "
+                "call hangs up",
+            )
 
 
 _WITH_ACTION = frozenset({"Gather", "Record", "Dial"})
-# The nodes that fetch a URL: _self_reference looks at these.
+# The elements that fetch a URL: _self_reference looks at these.
 _FETCHING: _Tags = ("Redirect", "Gather", "Record", "Dial")
 
 
@@ -936,114 +863,43 @@ def _same_document(target: str, url: str) -> bool:
     )
 
 
-@_check
-def _self_reference(doc: _Doc, tree: _Tree) -> None:
-    if not doc.url:
-        return
-    for node in tree.nodes(_FETCHING):
-        tag = node.TAG
-        if tag == "Redirect" and node.url.strip():
-            if _same_document(node.url, doc.url):
-                doc.report(
-                    "self-reference",
-                    doc.node_offset(node),
-                    f"Redirect fetches this document again ({doc.url}): the call loops",
-                )
-        elif tag in _WITH_ACTION and node.action and _same_document(node.action, doc.url):
+def _self_reference(doc: _Doc, el: _Node, n: int) -> None:
+    url = doc.url
+    assert url is not None  # only checked when the URL is known
+    tag = el.tag
+    if tag == "Redirect":
+        target = _text(el)
+        if target.strip() and _same_document(target, url):
             doc.report(
                 "self-reference",
-                _attribute_offset(doc, node, "action"),
-                f"{node.TAG} action fetches this document again ({doc.url}): its "
-                "result is ignored and the call loops",
+                doc.at(el, n),
+                f"Redirect fetches this document again ({url}): the call loops",
             )
-
-
-@_check
-def _restcomm(doc: _Doc, tree: _Tree) -> None:
-    # One handler per tag, asked of the tree for those tags only.
-    state: dict[str, Any] = {}
-    handlers = _HANDLERS
-    for node in tree.nodes(_HANDLED):
-        handlers[node.TAG](doc, tree, node, state)
-
-
-def _gather_carry_over(doc: _Doc, tree: _Tree, node: _ast.Gather, state: dict[str, Any]) -> None:
-    _gather(doc, node)
-    earlier: _ast.Gather | None = state.get("num_digits_from")
-    if node.num_digits is not None:
-        state["num_digits_from"] = node
-    elif earlier is not None:
+    elif (action := el.get("action")) and _same_document(action, url):
         doc.report(
-            "num-digits-carry-over",
-            doc.node_offset(node),
-            f"Gather has no numDigits: RestComm keeps numDigits={earlier.num_digits} from the "
-            f"Gather{_where(doc, earlier)}",
+            "self-reference",
+            _attribute_offset(doc, el, n, "action"),
+            f"{tag} action fetches this document again ({url}): its result is ignored and "
+            "the call loops",
         )
 
 
-def _record(doc: _Doc, tree: _Tree, node: _ast.Record, state: object) -> None:
-    if node.finish_on_key == "":
-        doc.report(
-            "finish-on-key-empty",
-            _attribute_offset(doc, node, "finishOnKey"),
-            'Record finishOnKey="" becomes "#" on RestComm; write "-1" to disable it',
-        )
-
-
-def _play(doc: _Doc, tree: _Tree, node: _ast.Play, state: object) -> None:
-    if not node.url.strip():
-        doc.report("play-empty", doc.node_offset(node), "Play has no URL: it is skipped")
-    if node.loop == 0:
-        _loop_zero(doc, node, tree.parent(node))
-
-
-def _number(doc: _Doc, tree: _Tree, node: _ast.Number, state: object) -> None:
-    number = node.number.strip().split("?", 1)[0]
-    if number and not _PHONE.fullmatch(number):
-        doc.report(
-            "number-format",
-            doc.node_offset(node),
-            f"Number {number!r} is not a phone number (digits, optional leading +)",
-        )
-
-
-def _sip(doc: _Doc, tree: _Tree, node: _ast.Sip, state: object) -> None:
-    if (node.username is None) != (node.password is None):
-        doc.report(
-            "sip-credentials",
-            doc.node_offset(node),
-            "Sip has a username without a password"
-            if node.password is None
-            else "Sip has a password without a username",
-        )
-    uri = node.uri.strip()
-    if uri and not uri.lower().startswith(("sip:", "sips:")):
-        doc.report(
-            "sip-uri", doc.node_offset(node), f"Sip {uri!r} is not a SIP URI: write sip:{uri}"
-        )
-
-
-def _conference(doc: _Doc, tree: _Tree, node: _ast.Conference, state: object) -> None:
-    named = node.name if node.video is not None else node.room
-    if not (named or "").strip():
-        doc.report("conference-name", doc.node_offset(node), "Conference has no room name")
-
-
-def _gather(doc: _Doc, node: _ast.Gather) -> None:
-    finish_on_key = node.finish_on_key
+def _gather(doc: _Doc, el: _Node, n: int) -> None:
+    finish_on_key = el.get("finishOnKey")
     if finish_on_key == "":
         doc.report(
             "finish-on-key-empty",
-            _attribute_offset(doc, node, "finishOnKey"),
+            _attribute_offset(doc, el, n, "finishOnKey"),
             'Gather finishOnKey="" becomes "#" on RestComm: "#" still ends the input',
         )
     elif finish_on_key and len(finish_on_key) > 1:
         doc.report(
             "finish-on-key-multiple",
-            _attribute_offset(doc, node, "finishOnKey"),
+            _attribute_offset(doc, el, n, "finishOnKey"),
             f"finishOnKey={finish_on_key!r}: Twilio takes a single key",
         )
-    hints = node.hints
+    written = el.get("hints")
+    hints = _hints(written) if written else ()
     if hints:
         long = [h for h in hints if len(h) > _HINTS_LENGTH]
         if len(hints) > _HINTS_PHRASES or long:
@@ -1054,9 +910,70 @@ def _gather(doc: _Doc, node: _ast.Gather) -> None:
             )
             doc.report(
                 "gather-hints-limit",
-                _attribute_offset(doc, node, "hints"),
+                _attribute_offset(doc, el, n, "hints"),
                 f"hints has {what}: RestComm fails the call at this Gather",
             )
+    # RestComm keeps numDigits from one Gather to the next, in document order.
+    digits = el.get("numDigits")
+    if digits is not None:
+        doc.num_digits_from = (el, n, int(digits))
+    elif doc.num_digits_from is not None:
+        earlier, m, value = doc.num_digits_from
+        doc.report(
+            "num-digits-carry-over",
+            doc.at(el, n),
+            f"Gather has no numDigits: RestComm keeps numDigits={value} from the "
+            f"Gather{_where(doc, earlier, m)}",
+        )
+
+
+def _record(doc: _Doc, el: _Node, n: int) -> None:
+    if el.get("finishOnKey") == "":
+        doc.report(
+            "finish-on-key-empty",
+            _attribute_offset(doc, el, n, "finishOnKey"),
+            'Record finishOnKey="" becomes "#" on RestComm; write "-1" to disable it',
+        )
+
+
+def _play(doc: _Doc, el: _Node, n: int) -> None:
+    if not _text(el).strip():
+        doc.report("play-empty", doc.at(el, n), "Play has no URL: it is skipped")
+    loop = el.get("loop")
+    if loop is not None and int(loop) == 0:
+        _loop_zero(doc, el, n)
+
+
+def _number(doc: _Doc, el: _Node, n: int) -> None:
+    number = _text(el).strip().split("?", 1)[0]
+    if number and not _PHONE.fullmatch(number):
+        doc.report(
+            "number-format",
+            doc.at(el, n),
+            f"Number {number!r} is not a phone number (digits, optional leading +)",
+        )
+
+
+def _sip(doc: _Doc, el: _Node, n: int) -> None:
+    username, password = el.get("username"), el.get("password")
+    if (username is None) != (password is None):
+        doc.report(
+            "sip-credentials",
+            doc.at(el, n),
+            "Sip has a username without a password"
+            if password is None
+            else "Sip has a password without a username",
+        )
+    uri = _text(el).strip()
+    if uri and not uri.lower().startswith(("sip:", "sips:")):
+        doc.report("sip-uri", doc.at(el, n), f"Sip {uri!r} is not a SIP URI: write sip:{uri}")
+
+
+def _conference(doc: _Doc, el: _Node, n: int) -> None:
+    # With a Video inside, the room is named by the name attribute, else by the text.
+    named = el.get("name") if _element_children(el) else _text(el)
+    if not (named or "").strip():
+        doc.report("conference-name", doc.at(el, n), "Conference has no room name")
 
 
 def _phone_like(value: str) -> bool:
@@ -1066,87 +983,101 @@ def _phone_like(value: str) -> bool:
     )
 
 
-def _sms(doc: _Doc, tree: _Tree, node: _ast.Sms, state: object) -> None:
-    if not node.body.strip():
+def _sms(doc: _Doc, el: _Node, n: int) -> None:
+    if not _text(el).strip():
         doc.report(
             "sms-empty-body",
-            doc.node_offset(node),
+            doc.at(el, n),
             "Sms has no body: RestComm reports 14103 and hangs up",
         )
-    for rule, xml, value in (("sms-to", "to", node.to), ("sms-from", "from", node.from_)):
+    for rule, xml in (("sms-to", "to"), ("sms-from", "from")):
+        value = el.get(xml)
         if value is not None and not _phone_like(value):
             doc.report(
-                rule, _attribute_offset(doc, node, xml), f"Sms {xml}={value!r} is not a number"
+                rule,
+                _attribute_offset(doc, el, n, xml),
+                f"Sms {xml}={value!r} is not a number",
             )
 
 
-def _dial(doc: _Doc, tree: _Tree, node: _ast.Dial, state: object) -> None:
-    caller_id = node.caller_id
+def _dial(doc: _Doc, el: _Node, n: int) -> None:
+    caller_id = el.get("callerId")
     if caller_id is not None and not _phone_like(caller_id):
         doc.report(
             "dial-caller-id",
-            _attribute_offset(doc, node, "callerId"),
+            _attribute_offset(doc, el, n, "callerId"),
             f"callerId={caller_id!r} is not a phone number or client:name",
         )
-    target = node.target.strip()
-    nouns: tuple[_Node, ...] = node.nouns  # AST nodes or their _Element stand-ins
+    target = _text(el).strip()
+    nouns = _element_children(el)
     if target and nouns:
         doc.report(
             "dial-text-and-nouns",
-            doc.node_offset(node),
+            doc.at(el, n),
             f"Dial has the text {target!r} and nouns: RestComm dials the text and drops the nouns",
         )
-    if len(nouns) > 1 and any(n.TAG == "Conference" for n in nouns):
+    if len(nouns) > 1 and any(noun.tag == "Conference" for noun in nouns):
         doc.report(
             "conference-mixed-nouns",
-            doc.node_offset(node),
+            doc.at(el, n),
             "Conference mixed with other nouns: RestComm dials them all at once",
         )
-    if doc.config.target != "twilio":
-        return  # the rest is about Twilio
-    for noun in nouns:
-        if noun.TAG == "Conference" or noun.status_callback_event is None:
-            continue
-        raw = attribute_spans(doc.work, doc.node_offset(noun)).get("statusCallbackEvent")
-        if raw is None:
-            continue
-        value = doc.work[raw[1] : raw[2]]
-        if "," in value:
-            fixed = " ".join(v.strip() for v in value.split(",") if v.strip())
-            doc.report(
-                "status-callback-event-commas",
-                raw[0],
-                f"statusCallbackEvent={value!r}: Twilio separates events with spaces",
-                fix=_value_fix(doc, doc.node_offset(noun), "statusCallbackEvent", fixed),
-            )
 
 
-def _say(doc: _Doc, tree: _Tree, node: _ast.Say, state: object) -> None:
-    text = node.text.strip()
+# The nouns of a Dial that take statusCallbackEvent (a Conference's is another list).
+_DIAL_NOUNS: _Tags = ("Number", "Client", "Sip", "Uri")
+
+
+def _noun_events(doc: _Doc, el: _Node, n: int) -> None:
+    """Twilio only: statusCallbackEvent separated by commas."""
+    if el.get("statusCallbackEvent") is None:
+        return
+    parent = el.getparent()
+    if parent is None or parent.tag != "Dial":
+        return
+    start = doc.at(el, n)
+    raw = attribute_spans(doc.work, start).get("statusCallbackEvent")
+    if raw is None:
+        return
+    value = doc.work[raw[1] : raw[2]]
+    if "," in value:
+        fixed = " ".join(v.strip() for v in value.split(",") if v.strip())
+        doc.report(
+            "status-callback-event-commas",
+            raw[0],
+            f"statusCallbackEvent={value!r}: Twilio separates events with spaces",
+            fix=_value_fix(doc, start, "statusCallbackEvent", fixed),
+        )
+
+
+def _say(doc: _Doc, el: _Node, n: int) -> None:
+    text = _text(el).strip()
     if not text:
-        doc.report("say-empty", doc.node_offset(node), "Say has no text: it is skipped")
+        doc.report("say-empty", doc.at(el, n), "Say has no text: it is skipped")
     elif len(text) > _SAY_LIMIT:
         doc.report(
             "say-too-long",
-            doc.node_offset(node),
+            doc.at(el, n),
             f"Say has {len(text)} characters; speech engines take at most {_SAY_LIMIT}",
         )
-    if node.loop == 0:
-        _loop_zero(doc, node, tree.parent(node))
+    loop = el.get("loop")
+    if loop is not None and int(loop) == 0:
+        _loop_zero(doc, el, n)
 
 
-def _loop_zero(doc: _Doc, node: _ast.Say | _ast.Play, parent: _ast.Node | None) -> None:
+def _loop_zero(doc: _Doc, el: _Node, n: int) -> None:
+    parent = el.getparent()
     effect = (
         "inside Gather RestComm drops this prompt"
-        if parent is not None and parent.TAG == "Gather"
+        if parent is not None and parent.tag == "Gather"
         else "RestComm plays it once (the docs say it loops until hangup)"
     )
-    doc.report("loop-zero", _attribute_offset(doc, node, "loop"), f'loop="0": {effect}')
+    doc.report("loop-zero", _attribute_offset(doc, el, n, "loop"), f'loop="0": {effect}')
 
 
 # By tag, which is by exact class: a Uri (a Sip subclass) gets no Sip checks.
-_HANDLERS: dict[str, Callable[[_Doc, _Tree, Any, Any], None]] = {
-    "Gather": _gather_carry_over,
+_HANDLERS: dict[str, _Handler] = {
+    "Gather": _gather,
     "Record": _record,
     "Dial": _dial,
     "Say": _say,
@@ -1156,7 +1087,6 @@ _HANDLERS: dict[str, Callable[[_Doc, _Tree, Any, Any], None]] = {
     "Sip": _sip,
     "Conference": _conference,
 }
-_HANDLED: _Tags = tuple(_HANDLERS)
 
 
 # Per tag with anything to check: (element status, ((XML attribute, status or "twilio"),
@@ -1230,47 +1160,45 @@ def _statuses() -> Iterator[tuple[str, str | None, list[tuple[str, str | None]]]
         yield ctype.get("name", ""), own.get(ctype), list(found)
 
 
-@_check
-def _status(doc: _Doc, tree: _Tree) -> None:
+def _status(doc: _Doc, el: _Node, n: int) -> None:
+    """What the schema's annotations say of the element and its written attributes."""
     twilio = doc.config.target == "twilio"
-    tables = _status_tables()
-    for node in tree.nodes(_status_tags(twilio)):
-        tag = node.TAG
-        found = tables.get(tag)
-        if found is None:
-            if twilio and tag in _NOT_IN_TWILIO_ELEMENTS:
-                doc.report("not-in-twilio", doc.node_offset(node), f"Twilio has no <{tag}>")
+    tag = el.tag
+    found = _status_tables().get(tag)
+    if found is None:
+        if twilio and tag in _NOT_IN_TWILIO_ELEMENTS:
+            doc.report("not-in-twilio", doc.at(el, n), f"Twilio has no <{tag}>")
+        return
+    status, rows = found
+    if status == "cloud":
+        doc.report(
+            "cloud-only",
+            doc.at(el, n),
+            f"{tag} is documented only for Restcomm Cloud; open-source RestComm skips it",
+        )
+    if twilio and tag in _NOT_IN_TWILIO_ELEMENTS:
+        doc.report("not-in-twilio", doc.at(el, n), f"Twilio has no <{tag}>")
+    for xml, why in rows:
+        if el.get(xml) is None:
             continue
-        status, rows = found
-        if status == "cloud":
+        if why == "not-implemented":
+            doc.report(
+                "not-implemented",
+                _attribute_offset(doc, el, n, xml),
+                f"RestComm ignores {tag} {xml}",
+            )
+        elif why == "cloud":
             doc.report(
                 "cloud-only",
-                doc.node_offset(node),
-                f"{tag} is documented only for Restcomm Cloud; open-source RestComm skips it",
+                _attribute_offset(doc, el, n, xml),
+                f"{tag} {xml} is documented only for Restcomm Cloud",
             )
-        if twilio and tag in _NOT_IN_TWILIO_ELEMENTS:
-            doc.report("not-in-twilio", doc.node_offset(node), f"Twilio has no <{tag}>")
-        for xml, why in rows:
-            if not _written(node, xml):
-                continue
-            if why == "not-implemented":
-                doc.report(
-                    "not-implemented",
-                    _attribute_offset(doc, node, xml),
-                    f"RestComm ignores {tag} {xml}",
-                )
-            elif why == "cloud":
-                doc.report(
-                    "cloud-only",
-                    _attribute_offset(doc, node, xml),
-                    f"{tag} {xml} is documented only for Restcomm Cloud",
-                )
-            elif twilio:
-                doc.report(
-                    "not-in-twilio",
-                    _attribute_offset(doc, node, xml),
-                    f"Twilio's {tag} has no {xml}",
-                )
+        elif twilio:
+            doc.report(
+                "not-in-twilio",
+                _attribute_offset(doc, el, n, xml),
+                f"Twilio's {tag} has no {xml}",
+            )
 
 
 # ---------------------------------------------------------------------------- filtering

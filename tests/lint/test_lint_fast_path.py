@@ -1,11 +1,11 @@
 """The linter's fast path gives the findings the AST gives.
 
-A document the schema accepts is checked on its lxml tree, through views that answer the
-AST's field names (rcml._lint._engine._XmlTree). These tests run the same checks over the
-AST that ``rcml.parse`` builds (the linter's way before the fast path) and require the
-same findings, fixes included, over a varied corpus: the examples, the rules' own
-examples, generated documents, the same with the mistakes and oddities people write, and
-Hypothesis' documents.
+A document the schema accepts is checked on its lxml tree itself. These tests run the
+same checks over the AST that ``rcml.parse`` builds, through the _AstElement stand-ins
+that documents the schema rejects are checked on, and require the same findings, fixes
+included, over a varied corpus: the examples, the rules' own examples, generated
+documents, the same with the mistakes and oddities people write, and Hypothesis'
+documents.
 """
 
 from __future__ import annotations
@@ -119,12 +119,12 @@ def _ast_tree(doc: Any, root: etree._Element) -> Any:
 
 def _both(text: bytes | str, config: LintConfig, url: str | None) -> tuple[Any, Any]:
     fast = _facts(lint_source(text, file="f.xml", config=config, url=url))
-    views = _engine._valid_tree
+    on_lxml = _engine._valid_tree
     _engine._valid_tree = _ast_tree  # type: ignore[assignment]
     try:
         full = _facts(lint_source(text, file="f.xml", config=config, url=url))
     finally:
-        _engine._valid_tree = views  # type: ignore[assignment]
+        _engine._valid_tree = on_lxml  # type: ignore[assignment]
     return fast, full
 
 
@@ -178,37 +178,50 @@ def _valid_roots() -> Iterator[tuple[str, etree._Element]]:
         yield text, etree.fromstring(text.encode())
 
 
-def test_views_answer_what_the_ast_holds() -> None:
+def test_ast_elements_answer_what_the_lxml_elements_do() -> None:
+    """What the checks read of a node, through _AstElement, is what they read of the
+    element it came from: the same tags in the same order, parents and children, text,
+    and every attribute they read, converted as they convert it."""
+    convert: dict[str, Any] = {"str": str, "int": int, "hints": _engine._hints}
+    convert["events"] = _engine._events
     compared = 0
     for text, root in _valid_roots():
-        document = _build(root, Locator(text))
-        tree = _engine._XmlTree(root)
-        for tag, fields in _engine._FIELDS.items():
-            nodes = [n for n in document.walk() if tag == n.TAG]
-            views = list(tree.nodes((tag,)))
-            assert len(nodes) == len(views)
-            for node, view in zip(nodes, views, strict=True):
-                for name in fields:
-                    ours, theirs = getattr(view, name), getattr(node, name)
-                    if isinstance(theirs, tuple) and theirs and isinstance(theirs[0], rcml.Node):
-                        assert [v.el for v in ours] == [_element_of(root, n) for n in theirs]
-                    elif isinstance(theirs, rcml.Node):
-                        assert ours.el is _element_of(root, theirs)
-                    else:
-                        assert ours == theirs, (tag, name)
+        tree = _engine._AstTree(_build(root, Locator(text)))
+        elements = [el for el in root.iterdescendants() if isinstance(el.tag, str)]
+        stand_ins = list(tree.iterdescendants())
+        assert [el.tag for el in elements] == [el.tag for el in stand_ins]
+        assert [v.tag for v in root if isinstance(v.tag, str)] == [v.tag for v in tree]
+        for el, stand_in in zip(elements, stand_ins, strict=True):
+            tag = el.tag
+            assert el.getparent().tag == stand_in.getparent().tag
+            assert [k.tag for k in _engine._element_children(el)] == [
+                k.tag for k in _engine._element_children(stand_in)
+            ]
+            assert _engine._text(el) == _engine._text(stand_in), tag
+            for how, xml in _engine._FIELDS.get(tag, {}).values():
+                if how in convert:
+                    ours, theirs = el.get(xml), stand_in.get(xml)
+                    assert (ours is None) == (theirs is None), (tag, xml)
+                    if ours is not None:
+                        assert convert[how](ours) == convert[how](theirs), (tag, xml)
                     compared += 1
-        verbs = [v.el for v in tree.verbs]
-        assert verbs == [_element_of(root, n) for n in document.verbs]
+            for xml, _ in _engine._status_tables().get(tag, (None, ()))[1]:
+                assert (el.get(xml) is None) == (stand_in.get(xml) is None), (tag, xml)
     assert compared > 1000
 
 
-def _element_of(root: etree._Element, node: rcml.Node) -> etree._Element:
-    # The strict parser numbers elements in document order (Node._at).
-    index = node.__dict__["_at"][1]
-    return list(root.iter(etree.Element))[index]
+def test_an_ast_element_has_no_attribute_its_node_has_no_field_for() -> None:
+    document = rcml.parse("<Response><Say loop='0'>hi</Say></Response>")
+    (say,) = _engine._AstTree(document)
+    assert (say.tag, say.get("loop"), say.get("voice"), say.get("nonsense")) == (
+        "Say",
+        "0",
+        None,
+        None,
+    )
 
 
-def test_the_views_fields_are_the_asts() -> None:
+def test_the_fields_read_are_the_asts() -> None:
     """_FIELDS names AST fields, with the XML name and the conversion of rcml._spec."""
     same_as_written = {"str", "url", "keys", "record-keys"}
     for tag, fields in _engine._FIELDS.items():
@@ -235,13 +248,6 @@ def test_hints_and_events_convert_as_the_parser_does(value: str) -> None:
     assert _engine._hints(value) == converter("hints").strict(value)
     events = "initiated, ringing ,completed"
     assert _engine._events(events) == converter("events").strict(events)
-
-
-def test_a_view_without_the_field_says_so() -> None:
-    root = etree.fromstring(b"<Response><Say>hi</Say></Response>")
-    (say,) = _engine._XmlTree(root).verbs
-    with pytest.raises(AttributeError):
-        say.voice  # noqa: B018 - not in _FIELDS: a check reading it must add it
 
 
 def test_new_finding_is_a_finding() -> None:
@@ -357,7 +363,7 @@ def _mistaken() -> list[bytes]:
 
 
 @pytest.mark.parametrize(("config", "url"), CONFIGS, ids=["restcomm", "twilio", "url"])
-def test_views_of_a_tolerated_document_find_what_the_lenient_ast_finds(
+def test_a_tolerated_document_on_lxml_finds_what_the_lenient_ast_finds(
     config: LintConfig, url: str | None
 ) -> None:
     tolerated = _engine._tolerated_tree
