@@ -733,8 +733,7 @@ _Handler = Callable[["_Doc", _Node, int], None]
 def _run_checks(doc: _Doc, root: _Node) -> None:
     """Every check, in one pass over the elements below ``root`` in document order."""
     table = _handlers(doc.config.target == "twilio", bool(doc.url))
-    verbs = [verb for verb in root if type(verb.tag) is str]
-    is_verb = set(verbs)
+    is_verb = set(root)  # and comments, which the pass skips first
     flow: list[tuple[_Node, int]] = []
     counts: dict[str, int] = {}
     for el in root.iterdescendants():
@@ -767,7 +766,9 @@ def _handlers(twilio: bool, url: bool) -> dict[str, tuple[_Handler, ...]]:
             for tag in _FETCHING:
                 table.setdefault(tag, []).append(_self_reference)
         for tag in _status_tags(twilio):
-            table.setdefault(tag, []).append(_status)
+            status = _status_check(tag, twilio)
+            if status is not None:
+                table.setdefault(tag, []).append(status)
         found = _TABLES[twilio, url] = {tag: tuple(fns) for tag, fns in table.items()}
     return found
 
@@ -1160,45 +1161,41 @@ def _statuses() -> Iterator[tuple[str, str | None, list[tuple[str, str | None]]]
         yield ctype.get("name", ""), own.get(ctype), list(found)
 
 
-def _status(doc: _Doc, el: _Node, n: int) -> None:
-    """What the schema's annotations say of the element and its written attributes."""
-    twilio = doc.config.target == "twilio"
-    tag = el.tag
-    found = _status_tables().get(tag)
-    if found is None:
-        if twilio and tag in _NOT_IN_TWILIO_ELEMENTS:
-            doc.report("not-in-twilio", doc.at(el, n), f"Twilio has no <{tag}>")
-        return
-    status, rows = found
+def _status_check(tag: str, twilio: bool) -> _Handler | None:
+    """The check of what the schema's annotations say of ``tag`` and its attributes,
+    made for the target: None when there is nothing to say."""
+    status, rows = _status_tables().get(tag, (None, ()))
+    element: list[tuple[str, str]] = []  # (rule, message) for the element itself
     if status == "cloud":
-        doc.report(
-            "cloud-only",
-            doc.at(el, n),
-            f"{tag} is documented only for Restcomm Cloud; open-source RestComm skips it",
+        element.append(
+            (
+                "cloud-only",
+                f"{tag} is documented only for Restcomm Cloud; open-source RestComm skips it",
+            )
         )
     if twilio and tag in _NOT_IN_TWILIO_ELEMENTS:
-        doc.report("not-in-twilio", doc.at(el, n), f"Twilio has no <{tag}>")
+        element.append(("not-in-twilio", f"Twilio has no <{tag}>"))
+    attributes: list[tuple[str, str, str]] = []  # (attribute, rule, message)
     for xml, why in rows:
-        if el.get(xml) is None:
-            continue
         if why == "not-implemented":
-            doc.report(
-                "not-implemented",
-                _attribute_offset(doc, el, n, xml),
-                f"RestComm ignores {tag} {xml}",
-            )
+            attributes.append((xml, "not-implemented", f"RestComm ignores {tag} {xml}"))
         elif why == "cloud":
-            doc.report(
-                "cloud-only",
-                _attribute_offset(doc, el, n, xml),
-                f"{tag} {xml} is documented only for Restcomm Cloud",
+            attributes.append(
+                (xml, "cloud-only", f"{tag} {xml} is documented only for Restcomm Cloud")
             )
         elif twilio:
-            doc.report(
-                "not-in-twilio",
-                _attribute_offset(doc, el, n, xml),
-                f"Twilio's {tag} has no {xml}",
-            )
+            attributes.append((xml, "not-in-twilio", f"Twilio's {tag} has no {xml}"))
+    if not element and not attributes:
+        return None
+
+    def check(doc: _Doc, el: _Node, n: int) -> None:
+        for rule, message in element:
+            doc.report(rule, doc.at(el, n), message)
+        for xml, rule, message in attributes:
+            if el.get(xml) is not None:
+                doc.report(rule, _attribute_offset(doc, el, n, xml), message)
+
+    return check
 
 
 # ---------------------------------------------------------------------------- filtering
