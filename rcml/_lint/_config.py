@@ -85,6 +85,12 @@ class LintConfig:
             return False
         return rule_id in self.select and rule_id not in self.ignore
 
+    @functools.cached_property
+    def reported(self) -> Mapping[str, tuple[bool, Severity | None]]:
+        """Rule id -> (whether it runs, the severity it is reported at if not its
+        finding's own): :meth:`adjust` for every rule at once, per-file ignores aside."""
+        return {rule_id: (self.enabled(rule_id), self.severity.get(rule_id)) for rule_id in RULES}
+
     def adjust(self, finding: Finding, file: str) -> Finding | None:
         """The finding as this configuration reports it, or None when it is off."""
         if not self.enabled(finding.rule):

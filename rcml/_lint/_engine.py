@@ -15,6 +15,7 @@ questions. tests/lint/test_lint_fast_path.py holds both ways to the same finding
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -1238,15 +1239,21 @@ def _directives(text: str) -> tuple[set[str] | None, dict[int, set[str] | None]]
 
 
 def _filter(doc: _Doc) -> list[Finding]:
-    if not doc.findings:
+    findings = doc.findings
+    if not findings:
         return []
     file_rules, lines = _directives(doc.original)
     if file_rules is None:
         return []
+    # Sorted as they are reported, before any is made: a stable sort keeps the first of
+    # duplicates first.
+    findings.sort(key=_RAW_ORDER)
     out: list[Finding] = []
     seen: set[tuple[str, int, int, str]] = set()
     config, file = doc.config, doc.file
-    for rule, code, severity, line, column, message, fix in doc.findings:
+    reported = config.reported
+    per_file = bool(config.per_file_ignores)
+    for rule, code, severity, line, column, message, fix in findings:
         key = (rule, line, column, message)
         if key in seen:
             continue
@@ -1257,16 +1264,17 @@ def _filter(doc: _Doc) -> list[Finding]:
             disabled = lines.get(line, set())
             if disabled is None or rule in disabled:
                 continue
-        finding = new_finding(rule, code, severity, file, line, column, message, fix)
-        kept = config.adjust(finding, file)
-        if kept is not None:
-            out.append(kept)
-    out.sort(key=_ORDER)
+        on, override = reported[rule]
+        if not on:
+            continue
+        finding = new_finding(rule, code, override or severity, file, line, column, message, fix)
+        if per_file:
+            kept = config.adjust(finding, file)
+            if kept is None:
+                continue
+        out.append(finding)
     return out
 
 
-def _order(finding: Finding) -> tuple[int, int, str, str]:
-    return (finding.line, finding.column, finding.code, finding.rule)
-
-
-_ORDER = _order
+# (rule, code, severity, line, column, ...) by (line, column, code, rule).
+_RAW_ORDER = operator.itemgetter(3, 4, 1, 0)

@@ -212,6 +212,31 @@ def test_config_select_ignore_and_severity() -> None:
     assert finding.severity == Severity.INFO
 
 
+@pytest.mark.parametrize(
+    "config",
+    [
+        LintConfig(),
+        LintConfig(target="twilio", ignore=frozenset({"loop-zero"})),
+        LintConfig(
+            select=frozenset({"say-voice", "bare-ampersand"}),
+            severity={"bare-ampersand": Severity.ERROR, "say-voice": Severity.INFO},
+        ),
+    ],
+    ids=["default", "twilio-ignore", "select-severity"],
+)
+def test_reported_is_adjust_for_every_rule(config: LintConfig) -> None:
+    from rcml._lint import RULES, Finding
+
+    for rule in RULES.values():
+        for severity in Severity:
+            finding = Finding(rule.id, rule.code, severity, "f.xml", 1, 1, "m")
+            adjusted = config.adjust(finding, "f.xml")
+            on, override = config.reported[rule.id]
+            assert on == (adjusted is not None), rule.id
+            if adjusted is not None:
+                assert (override or severity) == adjusted.severity, rule.id
+
+
 def test_portability_rules_only_for_twilio() -> None:
     text = (
         '<Response><Gather finishOnKey="#*" action="/a"/>'
