@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from rcml import _ast
     from rcml._exceptions import Violation
+    from rcml._spec import NodeSpec
 
 # The AST (rcml._ast), the parser and the spec tables are imported only for documents
 # the schema rejects: a valid document is checked without them.
@@ -543,10 +544,10 @@ class _AstElement:
         self.node = node
         self.parent = parent
         self.tag: str = node.TAG
-        text = _text_field(type(node))
-        self.text: str | None = node.__dict__[text] if text else None
+        spec = _spec(type(node))
+        self.text: str | None = node.__dict__[spec.text] if spec.text else None
         kids: list[_AstElement] = []
-        for name in _child_fields(type(node)):
+        for name in spec.child_fields:
             value = node.__dict__[name]
             for child in value if type(value) is tuple else (value,):
                 if child is not None:
@@ -554,8 +555,8 @@ class _AstElement:
         self.kids = kids
 
     def get(self, xml: str) -> str | None:
-        name = _field_name(type(self.node), xml)
-        return None if name is None else _as_text(self.node.__dict__[name])
+        attribute = _spec(type(self.node)).by_xml.get(xml)
+        return None if attribute is None else _as_text(self.node.__dict__[attribute.name])
 
     def getparent(self) -> _AstElement | None:
         return self.parent
@@ -596,40 +597,11 @@ def _as_text(value: Any) -> str | None:
     return str(getattr(value, "value", value))
 
 
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+def _spec(cls: type) -> NodeSpec:
+    # Imported here: a document the schema accepts is linted without rcml._spec.
+    from rcml._spec import spec_of
 
-
-def _child_fields(cls: type) -> tuple[str, ...]:
-    found = _CHILD_FIELDS.get(cls)
-    if found is None:
-        from rcml._spec import spec_of
-
-        found = _CHILD_FIELDS[cls] = spec_of(cls).child_fields
-    return found
-
-
-_TEXT_FIELDS: dict[type, str | None] = {}
-
-
-def _text_field(cls: type) -> str | None:
-    if cls not in _TEXT_FIELDS:
-        from rcml._spec import spec_of
-
-        _TEXT_FIELDS[cls] = spec_of(cls).text
-    return _TEXT_FIELDS[cls]
-
-
-_FIELD_NAMES: dict[tuple[type, str], str | None] = {}
-
-
-def _field_name(cls: type, xml: str) -> str | None:
-    key = (cls, xml)
-    if key not in _FIELD_NAMES:
-        from rcml._spec import spec_of
-
-        found = spec_of(cls).by_xml.get(xml)
-        _FIELD_NAMES[key] = found.name if found is not None else None
-    return _FIELD_NAMES[key]
+    return spec_of(cls)
 
 
 def _text(el: _Node) -> str:
@@ -794,17 +766,11 @@ def _flow(doc: _Doc, verbs: list[tuple[_Node, int]]) -> None:
             )
             return
         if after_action is not None:
-            how = {
-                "Gather": "the caller enters nothing",
-                "Record": "the recording fails (RestComm requests the action even when it "
-                "is empty)",
-                "Dial": "there is nothing to dial (RestComm requests the action whenever "
-                "the Dial ends)",
-            }[after_action[0].tag]
             doc.report(
                 "fall-through-only",
                 doc.at(verb, n),
-                f"{tag} runs only when {how}: <{after_action[0].tag}>"
+                f"{tag} runs only when {_FALLS_THROUGH[after_action[0].tag]}: "
+                f"<{after_action[0].tag}>"
                 f"{_where(doc, *after_action)} has an action",
             )
             after_action = None
@@ -847,6 +813,12 @@ def _flow(doc: _Doc, verbs: list[tuple[_Node, int]]) -> None:
 
 
 _WITH_ACTION = frozenset({"Gather", "Record", "Dial"})
+# When the verb after one with an action runs.
+_FALLS_THROUGH = {
+    "Gather": "the caller enters nothing",
+    "Record": "the recording fails (RestComm requests the action even when it is empty)",
+    "Dial": "there is nothing to dial (RestComm requests the action whenever the Dial ends)",
+}
 # The elements that fetch a URL: _self_reference looks at these.
 _FETCHING: _Tags = ("Redirect", "Gather", "Record", "Dial")
 
