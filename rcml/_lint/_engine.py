@@ -32,6 +32,7 @@ from rcml._source import (
     LineIndex,
     attribute_spans,
     decode,
+    element_offsets,
     repaired_ampersands,
 )
 from rcml._xml import load
@@ -64,9 +65,6 @@ _NOT_IN_TWILIO_ATTRIBUTES = frozenset(
     {("Gather", "startInputKey"), ("Record", "media"), ("Dial", "dialMusic")}
 )
 
-# What may follow an element name in a start tag: XML's whitespace, '/' or '>'.
-_AFTER_NAME = frozenset(" \t\r\n/>")
-
 # A finding before filtering: (rule, code, severity, line, column, message, fix).
 _Raw = tuple[str, str, Severity, int, int, str, Fix | None]
 
@@ -81,7 +79,6 @@ class _Doc:
     """One document being linted: its texts and how their offsets relate."""
 
     __slots__ = (
-        "_opaque",
         "_original_lines",
         "_starts",
         "_work_lines",
@@ -115,10 +112,8 @@ class _Doc:
         self.findings: list[_Raw] = []
         self._work_lines: list[int] = []
         self._original_lines: LineIndex | None = None
-        #: Tag -> offsets in ``work`` of its start tags, in order, as far as looked for.
-        self._starts: dict[str, list[int]] = {}
-        #: Where in ``work`` a '<' is not markup (None: not yet looked for).
-        self._opaque: list[tuple[int, int]] | None = None
+        #: Offsets in ``work`` of every start tag, in document order, once one is asked for.
+        self._starts: list[int] | None = None
         #: The last Gather so far that set numDigits: (element, n, numDigits).
         self.num_digits_from: tuple[_Node, int, int] | None = None
 
@@ -156,58 +151,38 @@ class _Doc:
             (rule_id, rule.code, severity or rule.severity, line, column, message, fix)
         )
 
-    def at(self, el: _Node, n: int) -> int:
-        """Offset in ``work`` of the ``<`` that starts ``el``, the ``n``-th (from 0)
-        element of its tag in document order."""
+    def at(self, el: _Node, i: int) -> int:
+        """Offset in ``work`` of the ``<`` that starts ``el``, the ``i``-th element of the
+        document in document order (the root is the 0th)."""
         if isinstance(el, _AstElement):
             pos = el.node.pos
             return self.work_offset(pos.line, pos.column) if pos is not None else 0
-        return self.start_tag(el.tag, n)
+        starts = self._starts
+        if starts is None:
+            starts = self._starts = _element_starts(self.work)
+        return starts[i] if i < len(starts) else 0
 
-    def line_at(self, el: _Node, n: int) -> int | None:
+    def line_at(self, el: _Node, i: int) -> int | None:
         """The line ``el`` starts on (see :meth:`at`), or None when unknown."""
         if isinstance(el, _AstElement):
             pos = el.node.pos
             return pos.line if pos is not None else None
-        return self.work.count("\n", 0, self.start_tag(el.tag, n)) + 1
-
-    def start_tag(self, tag: str, ordinal: int) -> int:
-        """Offset in ``work`` of the start tag of the ``ordinal``-th (from 0) ``tag``
-        element, in document order; 0 when there is none (the scanner and lxml agree)."""
-        starts = self._starts.get(tag)
-        if starts is None:
-            starts = self._starts[tag] = []
-        elif ordinal < len(starts):
-            return starts[ordinal]
-        text = self.work
-        opaque = self._opaque
-        if opaque is None:
-            # An XML declaration cannot hold a '<': past it, two searches mostly tell
-            # there is nothing to skip.
-            declared = text.startswith("<?xml") and text[5:6] in _AFTER_NAME
-            if "<!" in text or text.find("<?", 5 if declared else 0) >= 0:
-                opaque = self._opaque = [m.span() for m in _OPAQUE.finditer(text)]
-            else:
-                opaque = self._opaque = []
-        # Each '<tag' followed by XML whitespace, '/' or '>' starts a ``tag`` element,
-        # unless it lies in a comment, CDATA section or processing instruction.
-        needle, end = "<" + tag, len(tag) + 1
-        at = starts[-1] + end if starts else 0
-        while len(starts) <= ordinal:
-            at = text.find(needle, at)
-            if at < 0:
-                return 0
-            if text[at + end : at + end + 1] in _AFTER_NAME and not (
-                opaque and _inside(opaque, at)
-            ):
-                starts.append(at)
-            at += end
-        return starts[ordinal]
+        return self.work.count("\n", 0, self.at(el, i)) + 1
 
 
-def _inside(spans: list[tuple[int, int]], at: int) -> bool:
-    i = bisect.bisect_right(spans, (at, _UNLIMITED)) - 1
-    return i >= 0 and spans[i][0] <= at < spans[i][1]
+# Every '<' starts an element unless a '/' or '?' follows it, where there is no comment,
+# CDATA section or processing instruction past the XML declaration to skip.
+_PLAIN_START = re.compile(r"<[^/?]")
+
+
+def _element_starts(text: str) -> list[int]:
+    """Offsets of every start tag in ``text``, in document order: the order lxml iterates
+    elements, comments and processing instructions left out."""
+    if "<!" in text or text.find("<?", 1) >= 0:
+        return element_offsets(text)
+    # One pass for every element of the document: a finding needs the start of one,
+    # and most documents have a few (searching per tag cost more from the second on).
+    return [m.start() for m in _PLAIN_START.finditer(text)]
 
 
 def check(
@@ -698,29 +673,38 @@ def _attribute_start(text: str, tag_offset: int, name: str) -> int | None:
 
 # ---------------------------------------------------------------------------- checks
 
-# Each check of an element takes (doc, element, n): n is how many elements of its tag
-# come before it, which is where its start tag is found (_Doc.at).
+# Each check of an element takes (doc, element, i): i is the element's index in document
+# order, which is where its start tag is found (_Doc.at).
 _Handler = Callable[["_Doc", _Node, int], None]
 
 
 def _run_checks(doc: _Doc, root: _Node) -> None:
     """Every check, in one pass over the elements below ``root`` in document order."""
     table = _handlers(doc.config.target == "twilio", bool(doc.url))
-    is_verb = set(root)  # and comments, which the pass skips first
     flow: list[tuple[_Node, int]] = []
-    counts: dict[str, int] = {}
-    for el in root.iterdescendants():
-        tag = el.tag
+    # i: the element's index in document order (the root is 0), which is where its
+    # start tag is found (_Doc.at); comments and processing instructions do not count.
+    i = 0
+    for verb in root:
+        tag = verb.tag
         if type(tag) is not str:
-            continue  # a comment or a processing instruction
-        n = counts.get(tag, 0)
-        counts[tag] = n + 1
-        if el in is_verb:
-            flow.append((el, n))
+            continue
+        i += 1
+        flow.append((verb, i))
         handlers = table.get(tag)
         if handlers is not None:
             for handler in handlers:
-                handler(doc, el, n)
+                handler(doc, verb, i)
+        if len(verb):
+            for el in verb.iterdescendants():
+                tag = el.tag
+                if type(tag) is not str:
+                    continue
+                i += 1
+                handlers = table.get(tag)
+                if handlers is not None:
+                    for handler in handlers:
+                        handler(doc, el, i)
     _flow(doc, flow)
 
 
