@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import click
 
@@ -51,8 +51,30 @@ def cli() -> None:
     """Parse, validate, build, lint and rehearse RCML call-control documents."""
 
 
+#: Whether this process is the ``rcml`` command itself (main() runs it), rather than a
+#: test running a command in-process: see finish().
+_ENTRY = False
+
+
+def finish(code: int) -> NoReturn:
+    """End the command with the exit status ``code``.
+
+    In the ``rcml`` process itself, once its output is flushed, without tearing the
+    interpreter down: a run over thousands of files spent tens of milliseconds freeing
+    what it had built, which nobody needs freed. (Only for commands whose files are all
+    written and closed by then.)
+    """
+    if _ENTRY:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(args: list[str] | None = None, prog_name: str = "rcml") -> None:
     """Entry point: run the CLI; never let a traceback reach the user."""
+    global _ENTRY
+    _ENTRY = True
     try:
         cli.main(args=args, prog_name=prog_name)
     except (KeyboardInterrupt, BrokenPipeError):

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from rcml._cli import finish
 from rcml._lint import (
     FORMATS,
+    LINE_FORMATS,
     RULES,
+    FileResult,
     LintConfigError,
+    LintReport,
     Severity,
     explain,
     lint_paths,
+    lint_report,
     load_config,
     render,
     resolve,
@@ -130,52 +136,66 @@ def lint(
         "include": include or None,
         "exclude": exclude or None,
     }
+    options: dict[str, Any] = {
+        "config": load_config(config_file) if config_file is not None else None,
+        "use_config": not no_config,
+        "overrides": overrides,
+        "extra_ignore": _rule_list(ignore, "--ignore") or frozenset(),
+        "url": url,
+        "fix": fix,
+        "jobs": jobs,
+    }
     try:
-        results = lint_paths(
-            paths,
-            config=load_config(config_file) if config_file is not None else None,
-            use_config=not no_config,
-            overrides=overrides,
-            extra_ignore=_rule_list(ignore, "--ignore") or frozenset(),
-            url=url,
-            fix=fix,
-            diff=diff,
-            jobs=jobs,
-        )
+        if fmt in LINE_FORMATS and not diff:
+            # Rendered where each file is linted: a large run never gathers its
+            # findings as objects here.
+            report = lint_report(paths, fmt=fmt, fail_on=fail_on, **options)
+        else:
+            report = _report(lint_paths(paths, diff=diff, **options), fmt, diff, fail_on)
     except LintConfigError as exc:
         click.echo(f"rcml lint: {exc}", err=True)
         sys.exit(EXIT_USAGE)
 
-    findings = [f for r in results for f in r.findings]
-    if diff:
-        for result in results:
-            click.echo(result.diff, nl=False)
-    else:
-        click.echo(render(fmt, findings, len(results)), nl=False)
-    fixed = sum(r.fixed for r in results)
+    click.echo(report.output, nl=False)
     if not quiet and fmt == "text":
-        counts = summary(findings)
-        files = len(results)
-        parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning")]
-        parts.append(f"{counts['info']} info")
+        parts = [
+            f"{count} {name}{'s' if count != 1 else ''}"
+            for count, name in ((report.errors, "error"), (report.warnings, "warning"))
+        ]
+        parts.append(f"{report.infos} info")
+        files = report.files
         line = f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''}"
         if fix:
-            line += f"; {fixed} fixed"
+            line += f"; {report.fixed} fixed"
         elif diff:
-            line += f"; {fixed} fixable"
-        elif counts["fixable"]:
-            line += f" ({counts['fixable']} fixable with --fix)"
+            line += f"; {report.fixed} fixable"
+        elif report.fixable:
+            line += f" ({report.fixable} fixable with --fix)"
         click.echo(line, err=True)
-
     if diff:
-        sys.exit(EXIT_FINDINGS if fixed else EXIT_OK)
-    if fail_on == "never":
-        sys.exit(EXIT_OK)
+        finish(EXIT_FINDINGS if report.fixed else EXIT_OK)
+    finish(EXIT_FINDINGS if report.failing else EXIT_OK)
+
+
+def _report(results: list[FileResult], fmt: str, diff: bool, fail_on: str | None) -> LintReport:
+    """``results`` as the command prints them: in ``fmt``, or as a diff."""
+    findings = [f for r in results for f in r.findings]
+    counts = summary(findings)
     failing = False
-    for result in results:
-        threshold = Severity(fail_on) if fail_on else result.fail_on
-        failing = failing or any(f.severity.rank >= threshold.rank for f in result.findings)
-    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+    if fail_on != "never":
+        for result in results:
+            threshold = Severity(fail_on) if fail_on else result.fail_on
+            failing = failing or any(f.severity.rank >= threshold.rank for f in result.findings)
+    return LintReport(
+        "".join(r.diff for r in results) if diff else render(fmt, findings, len(results)),
+        len(results),
+        counts["error"],
+        counts["warning"],
+        counts["info"],
+        counts["fixable"],
+        sum(r.fixed for r in results),
+        failing,
+    )
 
 
 def _explain(name: str) -> None:

@@ -171,3 +171,28 @@ def test_real_process_one_line_no_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stdout.strip().endswith("unreadable-file] cannot read: no such file or directory")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_real_process_prints_every_finding_before_it_exits(tmp_path: Path, fmt: str) -> None:
+    # The rcml process ends without tearing the interpreter down: its output, buffered
+    # for a pipe, must all be written first, from every worker.
+    (tmp_path / ".git").mkdir()
+    for i in range(120):
+        (tmp_path / f"doc{i:03}.xml").write_text(BAD)
+    result = subprocess.run(
+        [sys.executable, "-m", "rcml", "lint", "-f", fmt, "--jobs", "2", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    if fmt == "json":
+        files = {f["file"] for f in json.loads(result.stdout)["findings"]}
+    else:
+        files = {line.split(":", 1)[0] for line in result.stdout.splitlines()}
+        assert (
+            result.stderr
+            == "240 errors, 0 warnings, 0 info in 120 files (120 fixable with --fix)\n"
+        )
+    assert files == {str(tmp_path / f"doc{i:03}.xml") for i in range(120)}

@@ -9,15 +9,19 @@ from typing import Any
 from rcml._lint._model import Finding, Rule, Severity
 from rcml._lint._rules import RULES
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "LINE_FORMATS", "render"]
 
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
+def _text_line(f: Finding) -> str:
+    return f"{f}\n"
+
+
 def _text(findings: Sequence[Finding], files: int) -> str:
-    return "".join(f"{f}\n" for f in findings)
+    return "".join(map(_text_line, findings))
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
@@ -69,21 +73,20 @@ def _github_escape(value: str, *, property: bool) -> str:
     return value
 
 
+def _github_line(f: Finding) -> str:
+    props = ",".join(
+        [
+            f"file={_github_escape(f.file, property=True)}",
+            f"line={f.line}",
+            f"col={f.column}",
+            f"title={_github_escape(f'{f.code} {f.rule}', property=True)}",
+        ]
+    )
+    return f"::{_GITHUB_LEVEL[f.severity]} {props}::{_github_escape(f.message, property=False)}\n"
+
+
 def _github(findings: Sequence[Finding], files: int) -> str:
-    lines = []
-    for f in findings:
-        props = ",".join(
-            [
-                f"file={_github_escape(f.file, property=True)}",
-                f"line={f.line}",
-                f"col={f.column}",
-                f"title={_github_escape(f'{f.code} {f.rule}', property=True)}",
-            ]
-        )
-        lines.append(
-            f"::{_GITHUB_LEVEL[f.severity]} {props}::{_github_escape(f.message, property=False)}\n"
-        )
-    return "".join(lines)
+    return "".join(map(_github_line, findings))
 
 
 def _sarif_rule(rule: Rule) -> dict[str, Any]:
@@ -156,6 +159,11 @@ FORMATS: dict[str, Callable[[Sequence[Finding], int], str]] = {
     "github": _github,
     "sarif": _sarif,
 }
+
+
+#: The formats that print a line per finding, whatever the other findings are: a run can
+#: render them file by file, in the process that linted the file.
+LINE_FORMATS: dict[str, Callable[[Finding], str]] = {"text": _text_line, "github": _github_line}
 
 
 def render(name: str, findings: Sequence[Finding], files: int) -> str:

@@ -7,15 +7,17 @@ import contextlib
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from rcml._lint._config import LintConfig, find_config
 from rcml._lint._engine import check, single, too_large
+from rcml._lint._formats import LINE_FORMATS
 from rcml._lint._model import Edit, Finding, Fix, Severity, new_finding
 
-__all__ = ["FileResult", "apply_fixes", "lint_paths", "lint_source"]
+__all__ = ["FileResult", "LintReport", "apply_fixes", "lint_paths", "lint_report", "lint_source"]
 
 _MAX_FIX_ROUNDS = 10
 # Below this many files a process pool costs more than it saves.
@@ -48,9 +50,14 @@ _CONFIGS: list[LintConfig] = []
 _TASKS: list[_Task] = []
 
 
-def _init_worker(configs: list[LintConfig], tasks: list[_Task]) -> None:
+def _init_worker(
+    configs: list[LintConfig],
+    tasks: list[_Task],
+    render: list[tuple[Callable[[Finding], str], str | None]],
+) -> None:
     _CONFIGS[:] = configs
     _TASKS[:] = tasks
+    _RENDER[:] = render
 
 
 def apply_fixes(text: str, findings: Iterable[Finding]) -> tuple[str, int]:
@@ -316,25 +323,19 @@ def discover(
             yield raw, raw, config_in(path.absolute().parent), False
 
 
-def lint_paths(
+def _tasks(
     paths: Sequence[str],
     *,
-    config: LintConfig | None = None,
-    use_config: bool = True,
-    overrides: dict[str, object] | None = None,
-    url: str | None = None,
-    fix: bool = False,
-    diff: bool = False,
-    jobs: int | None = None,
-    stdin: bytes | None = None,
-    extra_ignore: frozenset[str] = frozenset(),
-) -> list[FileResult]:
-    """Lint files and directories (recursively); ``-`` reads ``stdin`` (or sys.stdin).
-
-    Each file gets the configuration nearest above it (unless ``config`` is given or
-    ``use_config`` is false), with ``overrides`` (LintConfig field names) applied and
-    ``extra_ignore`` added to its ignore list.
-    """
+    config: LintConfig | None,
+    use_config: bool,
+    overrides: dict[str, object] | None,
+    url: str | None,
+    fix: bool,
+    diff: bool,
+    stdin: bytes | None,
+    extra_ignore: frozenset[str],
+) -> tuple[list[_Task], list[LintConfig]]:
+    """One task per file to lint, and the configurations they name."""
     tasks: list[_Task] = []
     configs: list[LintConfig] = []
     config_ids: dict[int, int] = {}
@@ -354,74 +355,259 @@ def lint_paths(
             config_id = config_ids[id(chosen)] = len(configs)
             configs.append(chosen)
         tasks.append((name, path, data, config_id, file_url, fix, diff, regular))
+    return tasks, configs
+
+
+def lint_paths(
+    paths: Sequence[str],
+    *,
+    config: LintConfig | None = None,
+    use_config: bool = True,
+    overrides: dict[str, object] | None = None,
+    url: str | None = None,
+    fix: bool = False,
+    diff: bool = False,
+    jobs: int | None = None,
+    stdin: bytes | None = None,
+    extra_ignore: frozenset[str] = frozenset(),
+) -> list[FileResult]:
+    """Lint files and directories (recursively); ``-`` reads ``stdin`` (or sys.stdin).
+
+    Each file gets the configuration nearest above it (unless ``config`` is given or
+    ``use_config`` is false), with ``overrides`` (LintConfig field names) applied and
+    ``extra_ignore`` added to its ignore list.
+    """
+    tasks, configs = _tasks(
+        paths,
+        config=config,
+        use_config=use_config,
+        overrides=overrides,
+        url=url,
+        fix=fix,
+        diff=diff,
+        stdin=stdin,
+        extra_ignore=extra_ignore,
+    )
+    parts = _in_slices(tasks, configs, jobs, _run_slice, _run_own, _unpack_slice)
+    return [result for part in parts for result in part]
+
+
+def _run_own(bounds: tuple[int, int]) -> list[FileResult]:
+    return [_run(task) for task in _TASKS[bounds[0] : bounds[1]]]
+
+
+def _unpack_slice(packed: list[_Packed]) -> list[FileResult]:
+    return [_unpack(p) for p in packed]
+
+
+@dataclass
+class LintReport:
+    """A whole run as the command line prints it: the findings already rendered, and
+    what the summary line and the exit status need."""
+
+    output: str
+    files: int
+    errors: int
+    warnings: int
+    infos: int
+    #: Findings that carry a fix.
+    fixable: int
+    #: Fixes applied (``fix=True``).
+    fixed: int
+    #: Whether some finding is at or above its file's fail-on (or ``fail_on``).
+    failing: bool
+
+
+# One slice of a report: (output, errors, warnings, infos, fixable, fixed, failing).
+_Tally = tuple[str, int, int, int, int, int, bool]
+# How a report renders a finding, and the fail-on that overrides each file's ("never":
+# nothing fails; None: each file's own), set before the workers start, as _TASKS is.
+_RENDER: list[tuple[Callable[[Finding], str], str | None]] = []
+_RANKS = {s: s.rank for s in Severity}
+
+
+def lint_report(
+    paths: Sequence[str],
+    *,
+    fmt: str = "text",
+    fail_on: str | None = None,
+    config: LintConfig | None = None,
+    use_config: bool = True,
+    overrides: dict[str, object] | None = None,
+    url: str | None = None,
+    fix: bool = False,
+    jobs: int | None = None,
+    stdin: bytes | None = None,
+    extra_ignore: frozenset[str] = frozenset(),
+) -> LintReport:
+    """:func:`lint_paths` rendered in ``fmt``, one of :data:`LINE_FORMATS`, whose
+    findings print a line each.
+
+    Each process renders the files it lints and counts what the summary needs, so the
+    findings of a large run are never gathered as objects in one process: what the
+    workers send back is text and a few numbers. ``fail_on``: a severity, ``"never"``,
+    or None for each file's configured one.
+    """
+    tasks, configs = _tasks(
+        paths,
+        config=config,
+        use_config=use_config,
+        overrides=overrides,
+        url=url,
+        fix=fix,
+        diff=False,
+        stdin=stdin,
+        extra_ignore=extra_ignore,
+    )
+    _RENDER[:] = [(LINE_FORMATS[fmt], fail_on)]
+    try:
+        parts = _in_slices(tasks, configs, jobs, _tally_slice, _tally, _same)
+    finally:
+        _RENDER.clear()
+    return LintReport(
+        "".join(part[0] for part in parts),
+        len(tasks),
+        sum(part[1] for part in parts),
+        sum(part[2] for part in parts),
+        sum(part[3] for part in parts),
+        sum(part[4] for part in parts),
+        sum(part[5] for part in parts),
+        any(part[6] for part in parts),
+    )
+
+
+def _same(tally: _Tally) -> _Tally:
+    return tally
+
+
+def _tally_slice(bounds: tuple[int, int]) -> _Tally:
+    """:func:`_tally`, in a worker."""
+    return _tally(bounds)
+
+
+def _tally(bounds: tuple[int, int]) -> _Tally:
+    """Lint the tasks ``_TASKS[start:stop]`` and render them (see :func:`lint_report`)."""
+    line, fail_on = _RENDER[0]
+    never = fail_on == "never"
+    threshold = None if fail_on is None or never else Severity(fail_on).rank
+    ranks = _RANKS
+    lines: list[str] = []
+    counts = {Severity.ERROR: 0, Severity.WARNING: 0, Severity.INFO: 0}
+    fixable = fixed = 0
+    failing = False
+    for task in _TASKS[bounds[0] : bounds[1]]:
+        result = _run(task)
+        fixed += result.fixed
+        if not result.findings:
+            continue
+        bar = ranks[result.fail_on] if threshold is None else threshold
+        for finding in result.findings:
+            lines.append(line(finding))
+            counts[finding.severity] += 1
+            if finding.fix is not None:
+                fixable += 1
+            if not never and ranks[finding.severity] >= bar:
+                failing = True
+    return (
+        "".join(lines),
+        counts[Severity.ERROR],
+        counts[Severity.WARNING],
+        counts[Severity.INFO],
+        fixable,
+        fixed,
+        failing,
+    )
+
+
+_T = TypeVar("_T")
+_P = TypeVar("_P")
+
+
+def _in_slices(
+    tasks: list[_Task],
+    configs: list[LintConfig],
+    jobs: int | None,
+    remote: Callable[[tuple[int, int]], _P],
+    local: Callable[[tuple[int, int]], _T],
+    unpack: Callable[[_P], _T],
+) -> list[_T]:
+    """``tasks`` in slices, in order, each done by ``local`` in this process or by
+    ``remote`` in a worker (with its result ``unpack``-ed here), on every core.
+
+    ``remote`` runs in another process: it is looked up and pickled by name.
+    """
     _CONFIGS[:] = configs
-    if len(tasks) < _PARALLEL_FROM or (workers := jobs or _cores()) <= 1:
-        return [_run(t) for t in tasks]
-    if sys.platform == "linux":
-        return _forked(tasks, workers)
-    return _pooled(tasks, configs, workers)
+    _TASKS[:] = tasks
+    try:
+        if len(tasks) < _PARALLEL_FROM or (workers := jobs or _cores()) <= 1:
+            return [local((0, len(tasks)))] if tasks else []
+        if sys.platform == "linux":
+            return _forked(len(tasks), workers, remote, local, unpack)
+        return _pooled(len(tasks), configs, workers, remote, unpack)
+    finally:
+        _TASKS.clear()
 
 
-def _forked(tasks: list[_Task], workers: int) -> list[FileResult]:
-    """Lint ``tasks`` in this process and ``workers - 1`` forked ones, which share out
-    slices of the task list as they go: whichever process is free takes the next.
+def _forked(
+    count: int,
+    workers: int,
+    remote: Callable[[tuple[int, int]], _P],
+    local: Callable[[tuple[int, int]], _T],
+    unpack: Callable[[_P], _T],
+) -> list[_T]:
+    """The ``count`` tasks of _TASKS, in this process and ``workers - 1`` forked ones,
+    which share out slices of the task list as they go: whichever process is free takes
+    the next.
 
     The slices are handed out through a pipe holding their numbers, one 4-byte record
     each, written in one go before any process reads: Linux serves each read under the
     pipe's lock, so a read of 4 bytes takes one whole record, and the end of the pipe
     tells every process there is nothing left. A worker sends its results back pickled
-    when it is done; slices a worker took but never reported (it died) are linted here.
+    when it is done; slices a worker took but never reported (it died) are done here.
     """
     import pickle
     import struct
 
-    chunk = max(8, min(64, len(tasks) // (workers * 16)))
+    chunk = max(8, min(64, count // (workers * 16)))
     # Every record must fit the pipe's buffer at once (64 KiB on Linux): 8,192 slices.
-    chunk = max(chunk, -(-len(tasks) // 8192))
-    bounds = [(start, min(start + chunk, len(tasks))) for start in range(0, len(tasks), chunk)]
+    chunk = max(chunk, -(-count // 8192))
+    bounds = [(start, min(start + chunk, count)) for start in range(0, count, chunk)]
     tokens_read, tokens_write = os.pipe()
     os.write(tokens_write, struct.pack(f"<{len(bounds)}I", *range(len(bounds))))
     os.close(tokens_write)
     children: list[tuple[int, int]] = []  # (pid, read end of its results pipe)
-    _TASKS[:] = tasks  # what a forked worker's _run_slice reads
     try:
         for _ in range(workers - 1):
             results_read, results_write = os.pipe()
             pid = os.fork()
             if pid == 0:  # the worker: never returns
                 os.close(results_read)
-                _work(tokens_read, results_write, bounds)
+                _work(tokens_read, results_write, bounds, remote)
             os.close(results_write)
             children.append((pid, results_read))
-        done: dict[int, list[FileResult]] = {}
+        done: dict[int, _T] = {}
         while (token := os.read(tokens_read, 4)) and len(token) == 4:
             (index,) = struct.unpack("<I", token)
-            start, stop = bounds[index]
-            done[index] = [_run(t) for t in tasks[start:stop]]
+            done[index] = local(bounds[index])
         for pid, results_read in children:
             with os.fdopen(results_read, "rb") as reader:
                 data = reader.read()
             os.waitpid(pid, 0)
-            theirs: dict[int, list[_Packed]] = {}
+            theirs: dict[int, _P] = {}
             with _no_collection():
                 with contextlib.suppress(Exception):  # a worker that died sent nothing whole
                     theirs = pickle.loads(data)
                 for index, packed in theirs.items():
-                    done[index] = [_unpack(p) for p in packed]
+                    done[index] = unpack(packed)
         children.clear()
     finally:
-        _TASKS.clear()
         os.close(tokens_read)
         for pid, results_read in children:  # only after an error here: stop the workers
             with contextlib.suppress(OSError):
                 os.kill(pid, 9)
                 os.waitpid(pid, 0)
             os.close(results_read)
-    out: list[FileResult] = []
-    for index, (start, stop) in enumerate(bounds):
-        found = done.get(index)
-        out.extend(found if found is not None else (_run(t) for t in tasks[start:stop]))
-    return out
+    return [done[i] if i in done else local(b) for i, b in enumerate(bounds)]
 
 
 @contextlib.contextmanager
@@ -443,18 +629,23 @@ def _no_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _work(tokens: int, results: int, bounds: list[tuple[int, int]]) -> None:
-    """A forked worker's whole life: lint slices until none is left, send the results,
+def _work(
+    tokens: int,
+    results: int,
+    bounds: list[tuple[int, int]],
+    remote: Callable[[tuple[int, int]], object],
+) -> None:
+    """A forked worker's whole life: do slices until none is left, send the results,
     exit without running the parent's exit handlers or flushing its buffers."""
     import pickle
     import struct
 
     status = 1
     try:
-        mine: dict[int, list[_Packed]] = {}
+        mine: dict[int, object] = {}
         while (token := os.read(tokens, 4)) and len(token) == 4:
             (index,) = struct.unpack("<I", token)
-            mine[index] = _run_slice(bounds[index])
+            mine[index] = remote(bounds[index])
         data = memoryview(pickle.dumps(mine, protocol=pickle.HIGHEST_PROTOCOL))
         while data:
             data = data[os.write(results, data) :]
@@ -463,25 +654,28 @@ def _work(tokens: int, results: int, bounds: list[tuple[int, int]]) -> None:
         os._exit(status)
 
 
-def _pooled(tasks: list[_Task], configs: list[LintConfig], workers: int) -> list[FileResult]:
-    """Lint ``tasks`` in a pool of spawned processes (where fork is not safe)."""
+def _pooled(
+    count: int,
+    configs: list[LintConfig],
+    workers: int,
+    remote: Callable[[tuple[int, int]], _P],
+    unpack: Callable[[_P], _T],
+) -> list[_T]:
+    """The ``count`` tasks of _TASKS in a pool of spawned processes (where fork is not
+    safe)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    _TASKS[:] = tasks
     context = multiprocessing.get_context("spawn")
-    chunk = max(1, min(256, len(tasks) // (workers * 4)))
-    slices = [(start, min(start + chunk, len(tasks))) for start in range(0, len(tasks), chunk)]
-    try:
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(configs, tasks),
-        ) as pool:
-            return [_unpack(packed) for part in pool.map(_run_slice, slices) for packed in part]
-    finally:
-        _TASKS.clear()
+    chunk = max(1, min(256, count // (workers * 4)))
+    slices = [(start, min(start + chunk, count)) for start in range(0, count, chunk)]
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(configs, list(_TASKS), list(_RENDER)),
+    ) as pool:
+        return [unpack(part) for part in pool.map(remote, slices)]
 
 
 def _cores() -> int:

@@ -9,7 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from rcml._lint import LintConfig, LintConfigError, _runner, find_config, lint_paths, load_config
+from rcml._lint import (
+    LINE_FORMATS,
+    LintConfig,
+    LintConfigError,
+    _runner,
+    find_config,
+    lint_paths,
+    lint_report,
+    load_config,
+    render,
+)
+from rcml._lint._formats import summary
 
 BAD = '<Response><Say voice="alice">Hi</Say></Response>\n'
 GOOD = "<Response><Say>Hi</Say></Response>\n"
@@ -190,3 +201,70 @@ def test_base_url_gives_each_file_its_url(tmp_path: Path) -> None:
     assert "https://app.example.com/rcml/ivr/menu.xml" in result.findings[0].message
     config = load_config(tmp_path / ".rcml-lint.toml")
     assert isinstance(config, LintConfig) and config.base_url is not None
+
+
+def corpus(folder: Path, count: int) -> None:
+    mixed = (BAD, GOOD, FIXABLE, '<Response><Say loop="0">Hi</Say><Gather/></Response>')
+    for i in range(count):
+        write(folder / f"d{i % 3}" / f"doc{i:03}.xml", mixed[i % len(mixed)])
+
+
+@pytest.mark.parametrize("fmt", sorted(LINE_FORMATS))
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_report_prints_what_the_findings_render_to(tmp_path: Path, fmt: str, jobs: int) -> None:
+    corpus(tmp_path, 150)
+    results = lint_paths([str(tmp_path)], use_config=False, jobs=1)
+    findings = [f for r in results for f in r.findings]
+    report = lint_report([str(tmp_path)], fmt=fmt, use_config=False, jobs=jobs)
+    assert report.output == render(fmt, findings, len(results))
+    counts = summary(findings)
+    assert (report.files, report.errors, report.warnings, report.infos, report.fixable) == (
+        150,
+        counts["error"],
+        counts["warning"],
+        counts["info"],
+        counts["fixable"],
+    )
+    assert report.failing and report.fixed == 0
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "failing"), [(None, False), ("warning", False), ("info", True), ("never", False)]
+)
+def test_report_fails_at_the_fail_on_asked_or_configured(
+    tmp_path: Path, fail_on: str | None, failing: bool
+) -> None:
+    # Info findings only (a prompt that falls through a Gather with an action): each
+    # file's configured fail-on (error) passes them, as --fail-on warning does.
+    for i in range(60):
+        write(
+            tmp_path / f"doc{i:02}.xml",
+            '<Response><Gather action="/m" numDigits="1"/><Say>Bye</Say></Response>',
+        )
+    report = lint_report([str(tmp_path)], fail_on=fail_on, use_config=False, jobs=2)
+    assert report.infos == 60 and report.errors == report.warnings == 0
+    assert report.failing is failing
+
+
+def test_report_with_fix_counts_the_fixes_and_prints_what_is_left(tmp_path: Path) -> None:
+    corpus(tmp_path, 60)
+    report = lint_report([str(tmp_path)], use_config=False, fix=True, jobs=2)
+    assert report.fixed == 2 * 15  # two fixes in each FIXABLE file
+    assert "numdigits" not in report.output and report.fixable == 0
+    again = lint_report([str(tmp_path)], use_config=False, jobs=1)
+    assert again.output == report.output
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forked workers are Linux's way")
+def test_a_report_worker_that_dies_loses_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus(tmp_path, 200)
+    serial = lint_report([str(tmp_path)], use_config=False, jobs=1)
+
+    def die(bounds: tuple[int, int]) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(_runner, "_tally_slice", die)
+    parallel = lint_report([str(tmp_path)], use_config=False, jobs=3)
+    assert parallel == serial
