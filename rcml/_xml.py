@@ -46,12 +46,15 @@ def xml_parser() -> etree.XMLParser:
     return parser
 
 
-def load(text: str, utf8: bytes | None = None) -> etree._Element:
+def load(text: str, utf8: bytes | None = None, *, doctype: bool = True) -> etree._Element:
     """The root element of ``text`` (``utf8``: the same text as UTF-8, when at hand).
+
+    ``doctype=False``: the caller knows ``text`` holds no "<!", so no DOCTYPE to look for.
 
     :raises MalformedDocumentError: not well-formed, empty, a DTD, a lone surrogate.
     """
-    refuse_doctype(text)
+    if doctype:
+        refuse_doctype(text)
     if not text or text.isspace():
         raise MalformedDocumentError("the document is empty", line=1, column=1)
     if utf8 is None:

@@ -88,6 +88,7 @@ class _Doc:
         "findings",
         "num_digits_from",
         "original",
+        "plain",
         "url",
         "work",
     )
@@ -110,20 +111,28 @@ class _Doc:
         #: Offsets in ``work`` of each '&' that was escaped (each gained 4 characters).
         self.escaped = escaped or []
         self.findings: list[_Raw] = []
-        self._work_lines: list[int] = []
-        self._original_lines: LineIndex | None = None
+        #: Whether every '<' that is not followed by '/' or '?' starts an element: no
+        #: comment, CDATA section or DOCTYPE (all begin "<!"), and, once the tree is
+        #: read, no processing instruction past the XML declaration.
+        self.plain = "<!" not in original
+        #: Where each line starts in ``work`` and in ``original``, once one is asked for.
+        self._work_lines: list[int] | None = None
+        self._original_lines: list[int] | None = None
         #: Offsets in ``work`` of every start tag, in document order, once one is asked for.
         self._starts: list[int] | None = None
-        #: The last Gather so far that set numDigits: (element, n, numDigits).
+        #: The last Gather so far that set numDigits: (element, i, numDigits).
         self.num_digits_from: tuple[_Node, int, int] | None = None
 
+    def work_lines(self) -> list[int]:
+        lines = self._work_lines
+        if lines is None:
+            lines = self._work_lines = _line_starts(self.work)
+        return lines
+
     def work_offset(self, line: int, column: int) -> int:
-        if not self._work_lines:
-            starts = [0]
-            starts.extend(m.end() for m in re.finditer("\n", self.work))
-            self._work_lines = starts
-        line = min(max(line, 1), len(self._work_lines))
-        return self._work_lines[line - 1] + max(column, 1) - 1
+        lines = self.work_lines()
+        line = min(max(line, 1), len(lines))
+        return lines[line - 1] + max(column, 1) - 1
 
     def original_offset(self, work_offset: int) -> int:
         return work_offset - 4 * bisect.bisect_left(self.escaped, work_offset)
@@ -140,15 +149,27 @@ class _Doc:
     ) -> None:
         """Record a finding at ``offset`` (in ``work``, or in the original text)."""
         rule = RULES[rule_id]
-        at = offset if original or not self.escaped else self.original_offset(offset)
-        lines = self._original_lines
-        if lines is None:
-            lines = self._original_lines = LineIndex(self.original)
-        line, column = lines.position(at)
+        if self.escaped:
+            at = offset if original else self.original_offset(offset)
+            lines = self._original_lines
+            if lines is None:
+                lines = self._original_lines = _line_starts(self.original)
+        else:  # the same text
+            at = offset
+            lines = self._work_lines or self.work_lines()
+        line = bisect.bisect_right(lines, at)
         # (rule, code, severity, line, column, message, fix): Findings are made by
         # _filter, for the ones that are kept.
         self.findings.append(
-            (rule_id, rule.code, severity or rule.severity, line, column, message, fix)
+            (
+                rule_id,
+                rule.code,
+                severity or rule.severity,
+                line,
+                at - lines[line - 1] + 1,
+                message,
+                fix,
+            )
         )
 
     def at(self, el: _Node, i: int) -> int:
@@ -159,7 +180,11 @@ class _Doc:
             return self.work_offset(pos.line, pos.column) if pos is not None else 0
         starts = self._starts
         if starts is None:
-            starts = self._starts = _element_starts(self.work)
+            starts = self._starts = (
+                [m.start() for m in _PLAIN_START.finditer(self.work)]
+                if self.plain
+                else element_offsets(self.work)
+            )
         return starts[i] if i < len(starts) else 0
 
     def line_at(self, el: _Node, i: int) -> int | None:
@@ -167,22 +192,23 @@ class _Doc:
         if isinstance(el, _AstElement):
             pos = el.node.pos
             return pos.line if pos is not None else None
-        return self.work.count("\n", 0, self.at(el, i)) + 1
+        return bisect.bisect_right(self._work_lines or self.work_lines(), self.at(el, i))
 
 
-# Every '<' starts an element unless a '/' or '?' follows it, where there is no comment,
-# CDATA section or processing instruction past the XML declaration to skip.
+def _line_starts(text: str) -> list[int]:
+    """Where each line of ``text`` starts (the newlines counted once, not per finding)."""
+    starts = [0]
+    at = text.find("\n")
+    while at >= 0:
+        at += 1
+        starts.append(at)
+        at = text.find("\n", at)
+    return starts
+
+
+# In a plain document (see _Doc.plain) every '<' not followed by '/' or '?' starts an
+# element: one pass finds every element's start, in document order.
 _PLAIN_START = re.compile(r"<[^/?]")
-
-
-def _element_starts(text: str) -> list[int]:
-    """Offsets of every start tag in ``text``, in document order: the order lxml iterates
-    elements, comments and processing instructions left out."""
-    if "<!" in text or text.find("<?", 1) >= 0:
-        return element_offsets(text)
-    # One pass for every element of the document: a finding needs the start of one,
-    # and most documents have a few (searching per tag cost more from the second on).
-    return [m.start() for m in _PLAIN_START.finditer(text)]
 
 
 def check(
@@ -200,7 +226,7 @@ def check(
         return too_large(file, exc.size, config)
     except DocumentError as exc:
         return single(file, "parse-error", exc.message, config, exc.line, exc.column)
-    if not text.strip():
+    if not text or text.isspace():
         return single(file, "empty-document", "the document is empty", config)
 
     doc = _escape_ampersands(text, file, config, url)
@@ -247,7 +273,7 @@ def _bare_ampersands(text: str) -> list[int]:
 
 
 def _escape_ampersands(text: str, file: str, config: LintConfig, url: str | None) -> _Doc:
-    bare = _bare_ampersands(text) if _NOT_ENTITY.search(text) else []
+    bare = _bare_ampersands(text) if "&" in text and _NOT_ENTITY.search(text) else []
     if not bare:
         return _Doc(file, text, text, config, url)
     repaired = set(repaired_ampersands(text))
@@ -290,11 +316,14 @@ def _read(doc: _Doc, utf8: bytes | None) -> _Node | None:
     parsed leniently, as RestComm would run it, for the flow checks.
     """
     try:
-        root = load(doc.work, utf8)
+        # A DOCTYPE begins "<!", as comments do: a plain document has none to refuse.
+        root = load(doc.work, utf8, doctype=not doc.plain)
     except DocumentError as exc:
         at = doc.work_offset(exc.line, exc.column) if exc.line else 0
         doc.report("parse-error", at, exc.message)
         return None
+    if doc.plain and (root.getprevious() is not None or root.getnext() is not None):
+        doc.plain = False  # a processing instruction (or comment) beside the root
     validator = load_validator()
     if validator.validate(root):
         return _valid_tree(doc, root)
@@ -688,6 +717,7 @@ def _run_checks(doc: _Doc, root: _Node) -> None:
     for verb in root:
         tag = verb.tag
         if type(tag) is not str:
+            doc.plain = False  # a comment or a processing instruction
             continue
         i += 1
         flow.append((verb, i))
@@ -699,6 +729,7 @@ def _run_checks(doc: _Doc, root: _Node) -> None:
             for el in verb.iterdescendants():
                 tag = el.tag
                 if type(tag) is not str:
+                    doc.plain = False
                     continue
                 i += 1
                 handlers = table.get(tag)
@@ -1194,11 +1225,15 @@ def _directives(text: str) -> tuple[set[str] | None, dict[int, set[str] | None]]
     return file_rules, lines
 
 
+_NO_DIRECTIVES: tuple[set[str], dict[int, set[str] | None]] = (set(), {})
+
+
 def _filter(doc: _Doc) -> list[Finding]:
     findings = doc.findings
     if not findings:
         return []
-    file_rules, lines = _directives(doc.original)
+    # An inline directive is a comment, which a plain document has none of.
+    file_rules, lines = _directives(doc.original) if not doc.plain else _NO_DIRECTIVES
     if file_rules is None:
         return []
     # Sorted as they are reported, before any is made: a stable sort keeps the first of
