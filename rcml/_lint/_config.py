@@ -120,6 +120,15 @@ class LintConfig:
         base = self.base_url if self.base_url.endswith("/") else self.base_url + "/"
         return urljoin(base, self.relative(file))
 
+    def wanted(self, prefix: str, names: list[str]) -> list[str]:
+        """``prefix + name`` for each of a folder's ``names`` that :meth:`wants_file`
+        (``prefix``: the folder's path and a separator, or nothing)."""
+        if not self.exclude and os.path.normcase("A") == "A":
+            # The common case, one folder at a time: the names against the globs.
+            match = _matcher(self.include)
+            return [prefix + name for name in names if match(name)]
+        return [prefix + name for name in names if self.wants_file(prefix + name, name)]
+
     def wants_file(self, path: str | os.PathLike[str], name: str | None = None) -> bool:
         """Whether a file met while walking a directory is linted (``name``: its base
         name, when at hand)."""

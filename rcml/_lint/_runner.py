@@ -249,10 +249,10 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _walk(root: str) -> Iterator[tuple[str, list[tuple[str, bool]]]]:
+def _walk(root: str) -> Iterator[tuple[str, list[str], set[str]]]:
     """Each folder below ``root`` (itself first, then its folders in name order) with
-    its files' names, sorted, each with whether the listing says it is a regular file;
-    dot-folders left out.
+    its files' names, sorted, and those of them the listing does not call regular
+    files; dot-folders left out.
 
     As os.walk without following links: a symlink loop cannot trap the walk. Linked
     files are listed (not as regular: they are stat'ed when read, so a dangling link or a
@@ -263,7 +263,8 @@ def _walk(root: str) -> Iterator[tuple[str, list[tuple[str, bool]]]]:
             entries = list(listing)
     except OSError:
         return
-    files: list[tuple[str, bool]] = []
+    files: list[str] = []
+    irregular: set[str] = set()
     folders: list[str] = []
     for entry in entries:
         try:
@@ -271,11 +272,13 @@ def _walk(root: str) -> Iterator[tuple[str, list[tuple[str, bool]]]]:
         except OSError:
             is_dir = False
         if not is_dir:
-            files.append((entry.name, entry.is_file(follow_symlinks=False)))
+            files.append(entry.name)
+            if not entry.is_file(follow_symlinks=False):
+                irregular.add(entry.name)
         elif not entry.name.startswith(".") and not entry.is_symlink():
             folders.append(entry.name)
     files.sort()
-    yield root, files
+    yield root, files, irregular
     for name in sorted(folders):
         yield from _walk(os.path.join(root, name))
 
@@ -287,9 +290,10 @@ def discover(
     use_config: bool,
     overrides: dict[str, object],
     extra_ignore: frozenset[str] = frozenset(),
-) -> Iterator[tuple[str, str | None, LintConfig, bool]]:
-    """(display name, path or None for stdin, configuration, whether the directory
-    listing said it is a regular file) of each file to lint."""
+) -> Iterator[tuple[LintConfig, list[tuple[str, str | None, bool]]]]:
+    """The files to lint, a folder at a time: their configuration, and (display name,
+    path or None for stdin, whether the directory listing said it is a regular file) of
+    each file."""
     # Folder -> configuration; None when one configuration serves every file.
     cache: dict[Path | None, LintConfig] = {}
     searched: dict[Path, LintConfig | None] = {}
@@ -307,20 +311,23 @@ def discover(
 
     for raw in paths:
         if raw == "-":
-            yield "<stdin>", None, config_in(Path.cwd()), False
+            yield config_in(Path.cwd()), [("<stdin>", None, False)]
             continue
         path = Path(raw)
         if path.is_dir():
-            for folder, names in _walk(str(path)):
+            for folder, names, irregular in _walk(str(path)):
                 chosen = config_in(Path(folder))
                 # os.path.join(folder, name), as a concatenation per file
                 prefix = "" if folder == "." else os.path.join(folder, "")
-                for name, regular in names:
-                    found = prefix + name
-                    if chosen.wants_file(found, name):
-                        yield found, found, chosen, regular
+                found = chosen.wanted(prefix, names)
+                if not found:
+                    continue
+                if irregular:
+                    yield chosen, [(f, f, f[len(prefix) :] not in irregular) for f in found]
+                else:
+                    yield chosen, [(f, f, True) for f in found]
         else:
-            yield raw, raw, config_in(path.absolute().parent), False
+            yield config_in(path.absolute().parent), [(raw, raw, False)]
 
 
 def _tasks(
@@ -339,22 +346,32 @@ def _tasks(
     tasks: list[_Task] = []
     configs: list[LintConfig] = []
     config_ids: dict[int, int] = {}
-    for name, path, chosen, regular in discover(
+    for chosen, files in discover(
         paths,
         config=config,
         use_config=use_config,
         overrides=overrides or {},
         extra_ignore=extra_ignore,
     ):
-        data = None
-        if path is None:
-            data = stdin if stdin is not None else sys.stdin.buffer.read()
-        file_url = url or chosen.url_for(name)
         config_id = config_ids.get(id(chosen))
         if config_id is None:
             config_id = config_ids[id(chosen)] = len(configs)
             configs.append(chosen)
-        tasks.append((name, path, data, config_id, file_url, fix, diff, regular))
+        if url is None and chosen.base_url is None and files[0][1] is not None:
+            # A folder's files, without a URL: one task each, made in one go.
+            tasks.extend(
+                [
+                    (name, path, None, config_id, None, fix, diff, regular)
+                    for name, path, regular in files
+                ]
+            )
+            continue
+        for name, path, regular in files:
+            data = None
+            if path is None:
+                data = stdin if stdin is not None else sys.stdin.buffer.read()
+            file_url = url or chosen.url_for(name)
+            tasks.append((name, path, data, config_id, file_url, fix, diff, regular))
     return tasks, configs
 
 
