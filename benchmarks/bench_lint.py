@@ -2,7 +2,7 @@
 
 Run by hand (xmllint is Debian's libxml2-utils)::
 
-    python benchmarks/bench_lint.py [--count N] [--rounds R] [--seed S] [--json]
+    python benchmarks/bench_lint.py [--count N] [--rounds R] [--seed S] [--compiled] [--json]
 
 The corpus is bench_parse's seeded generator (IVR menus, Dial with nouns, voicemail,
 conferences, SMS, e-mail), written one document per file; one in ten gets a mistake a
@@ -13,6 +13,10 @@ rounds: ``rcml lint DIR`` (every core, all rules, nothing printed per clean file
 schemas/rcml.xsd FILE...`` (one process, schema only). The goal: rcml lint within 1.5x
 of xmllint; both ratios are printed, since xmllint uses one core. Then the start-up
 case: ``rcml lint one.xml``, median of 15 runs, against the goal of 150 ms.
+
+``--compiled`` also times the lint engine compiled by mypyc, as ``RCML_MYPYC=1 pip
+install .`` builds it (hatch_build.py): the wheel is built from this checkout (about
+half a minute) and run from where it is unpacked, with this environment's packages.
 
 The rcml measured is the one in this checkout (put first on the subprocesses'
 PYTHONPATH), not whichever the environment has installed. It is byte-compiled first,
@@ -66,11 +70,30 @@ def write_corpus(folder: Path, count: int, seed: int) -> list[Path]:
     return paths
 
 
-def _environment() -> dict[str, str]:
-    """The environment for rcml's processes: this checkout's rcml first on the path."""
+def _environment(first: Path = ROOT) -> dict[str, str]:
+    """The environment for rcml's processes: the rcml in ``first`` (this checkout's, or
+    an unpacked wheel's) first on the path."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(first), env.get("PYTHONPATH")]))
     return env
+
+
+def build_compiled(into: Path) -> Path:
+    """This checkout's wheel with the lint engine compiled (RCML_MYPYC=1), unpacked into
+    ``into``: the folder to put first on the path."""
+    import zipfile
+
+    env = dict(os.environ, RCML_MYPYC="1")
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(into)]
+    subprocess.run([*command, str(ROOT)], env=env, check=True)
+    (wheel,) = into.glob("rcml-*.whl")
+    site = into / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    import compileall
+
+    compileall.compile_dir(str(site / "rcml"), quiet=1)  # as pip install leaves it
+    return site
 
 
 def _time(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
@@ -84,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--compiled", action="store_true", help="also time the engine compiled by mypyc"
+    )
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args(argv)
     xmllint = shutil.which("xmllint")
@@ -103,12 +129,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ).stdout.strip()
     rcml_lint = [sys.executable, "-m", "rcml", "lint", "--no-config", "-q", "--fail-on", "never"]
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as build:
+        compiled_env = _environment(build_compiled(Path(build))) if args.compiled else None
         folder = Path(tmp)
         paths = write_corpus(folder, args.count, args.seed)
         relative = [str(p.relative_to(folder)) for p in paths]
         size = sum(p.stat().st_size for p in paths)
         ours, single, theirs, ratios, single_ratios = [], [], [], [], []
+        compiled, compiled_ratios = [], []
         for _ in range(args.rounds):
             a = _time([*rcml_lint, "."], folder, env)
             b = _time([xmllint, "--noout", "--schema", str(SCHEMA), *relative], folder)
@@ -118,6 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             single.append(c)
             ratios.append(a / b)
             single_ratios.append(c / b)
+            if compiled_env is not None:
+                d = _time([*rcml_lint, "."], folder, compiled_env)
+                compiled.append(d)
+                compiled_ratios.append(d / b)
         one = str(relative[0])
         startup = [_time([*rcml_lint, one], folder, env) * 1000 for _ in range(15)]
         findings = subprocess.run(
@@ -146,6 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "startup_ms_min": min(startup),
         "startup_goal_ms": STARTUP_GOAL_MS,
     }
+    if compiled:
+        result["rcml_compiled_s"] = statistics.median(compiled)
+        result["ratio_compiled_median"] = statistics.median(compiled_ratios)
+        result["ratios_compiled"] = compiled_ratios
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -160,10 +196,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{result['rcml_jobs1_files_per_s']:8.0f} files/s"
     )
     print(f"xmllint     {result['xmllint_s']:7.2f} s  {result['xmllint_files_per_s']:8.0f} files/s")
-    for label, ratio, rounds in (
+    if compiled:
+        print(f"  compiled  {result['rcml_compiled_s']:7.2f} s  (mypyc, RCML_MYPYC=1)")
+    rows = [
         (f"ratio ({result['cores']} cores)", result["ratio_median"], ratios),
         ("ratio (--jobs 1)", result["ratio_jobs1_median"], single_ratios),
-    ):
+    ]
+    if compiled:
+        rows.append(("ratio (compiled)", result["ratio_compiled_median"], compiled_ratios))
+    for label, ratio, rounds in rows:
         verdict = "meets" if ratio <= GOAL else "misses"
         print(
             f"{label:<18}{ratio:.2f}x (rounds: {', '.join(f'{r:.2f}' for r in rounds)}); "
