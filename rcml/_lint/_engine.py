@@ -679,25 +679,24 @@ def _attribute_offset(doc: _Doc, el: _Node, n: int, xml_name: str) -> int:
     return start if found is None else found
 
 
-# A start tag, a piece at a time: what rcml._source.START_TAG matches as a whole.
-_TAG_NAME = re.compile(r"<[^\s/>]+")
-_NEXT_ATTRIBUTE = re.compile(r"""\s+([^\s=/>]+)\s*=\s*(?:"[^"]*"|'[^']*')""")
-_TAG_END = re.compile(r"\s*/?>")
+# An attribute of a start tag, as rcml._source.START_TAG matches them.
+_ATTRIBUTE = r"""\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')"""
+# Per attribute name, a start tag with that attribute, the first one so named captured.
+_ATTRIBUTE_IN_TAG: dict[str, re.Pattern[str]] = {}
 
 
 def _attribute_start(text: str, tag_offset: int, name: str) -> int | None:
     """``attribute_spans(text, tag_offset)[name][0]``, or None: the same answer for a
-    well-formed start tag (no name twice), from anchored matches rather than a search."""
-    tag = _TAG_NAME.match(text, tag_offset)
-    if tag is None:
-        return None
-    at, found = tag.end(), None
-    match = _NEXT_ATTRIBUTE.match
-    while (attribute := match(text, at)) is not None:
-        if found is None and attribute.group(1) == name:
-            found = attribute.start(1)
-        at = attribute.end()
-    return found if _TAG_END.match(text, at) else None
+    well-formed start tag (no name twice), from one anchored match."""
+    pattern = _ATTRIBUTE_IN_TAG.get(name)
+    if pattern is None:
+        # The attributes before it taken as few as can be: the first so named.
+        pattern = _ATTRIBUTE_IN_TAG[name] = re.compile(
+            rf"""<[^\s/>]+(?:{_ATTRIBUTE})*?\s+({re.escape(name)})\s*=\s*(?:"[^"]*"|'[^']*')"""
+            rf"(?:{_ATTRIBUTE})*\s*/?>"
+        )
+    found = pattern.match(text, tag_offset)
+    return found.start(1) if found is not None else None
 
 
 # ---------------------------------------------------------------------------- checks

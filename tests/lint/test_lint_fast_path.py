@@ -274,6 +274,7 @@ def test_attribute_start_agrees_with_attribute_spans() -> None:
         "<Say  voice = 'man'\n\tloop='1' />",
         '<Sms to="a loop=&quot;0&quot;" loop="2">',
         "<Say voice='a loop=\"0\"'>",
+        '<Say xloop="1" loopx="2" loop = "3">',
         "<Hangup/>",
         '<Say loop="0"',  # not a start tag: no attribute
         "<?xml version='1.0'?>",
