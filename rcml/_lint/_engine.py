@@ -114,7 +114,8 @@ class _Doc:
         #: Whether every '<' that is not followed by '/' or '?' starts an element: no
         #: comment, CDATA section or DOCTYPE (all begin "<!"), and, once the tree is
         #: read, no processing instruction past the XML declaration.
-        self.plain = "<!" not in original
+        # ("!" first: one character is looked for many times faster than two.)
+        self.plain = "!" not in original or "<!" not in original
         #: Where each line starts in ``work`` and in ``original``, once one is asked for.
         self._work_lines: list[int] | None = None
         self._original_lines: list[int] | None = None
