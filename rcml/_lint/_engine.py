@@ -47,7 +47,17 @@ if TYPE_CHECKING:
 # The AST (rcml._ast), the parser and the spec tables are imported only for documents
 # the schema rejects: a valid document is checked without them.
 
-__all__ = ["check", "single", "too_large"]
+__all__ = [
+    "Kept",
+    "check",
+    "check_kept",
+    "findings_of",
+    "kept_of",
+    "single",
+    "single_kept",
+    "too_large",
+    "too_large_kept",
+]
 
 _UNLIMITED = 1 << 62
 # Everything that may contain a '&' that is not markup: comments, CDATA, PIs.
@@ -220,15 +230,27 @@ def check(
     url: str | None = None,
 ) -> list[Finding]:
     """Every finding in one document, filtered by ``config`` and inline directives."""
+    return findings_of(file, check_kept(source, file=file, config=config, url=url))
+
+
+def check_kept(
+    source: str | bytes,
+    *,
+    file: str = "<string>",
+    config: LintConfig | None = None,
+    url: str | None = None,
+) -> list[Kept]:
+    """:func:`check`, each finding as the fields of the Finding it would be, without the
+    file: what a run that prints them needs, without making an object of each."""
     config = config or LintConfig()
     try:
         text, utf8 = decode(source, config.max_size)
     except DocumentTooLargeError as exc:
-        return too_large(file, exc.size, config)
+        return too_large_kept(file, exc.size, config)
     except DocumentError as exc:
-        return single(file, "parse-error", exc.message, config, exc.line, exc.column)
+        return single_kept(file, "parse-error", exc.message, config, exc.line, exc.column)
     if not text or text.isspace():
-        return single(file, "empty-document", "the document is empty", config)
+        return single_kept(file, "empty-document", "the document is empty", config)
 
     doc = _escape_ampersands(text, file, config, url)
     # The bytes as read are what lxml would be given anyway, unless '&' were escaped.
@@ -236,6 +258,24 @@ def check(
     if root is not None:
         _run_checks(doc, root)
     return _filter(doc)
+
+
+#: A finding kept for a file, as its Finding's fields but the file: (rule, code,
+#: severity, line, column, message, fix).
+Kept = tuple[str, str, Severity, int, int, str, Fix | None]
+
+
+def findings_of(file: str, kept: list[Kept]) -> list[Finding]:
+    """The Findings of ``kept``, found in ``file``."""
+    return [
+        new_finding(rule, code, severity, file, line, column, message, fix)
+        for rule, code, severity, line, column, message, fix in kept
+    ]
+
+
+def kept_of(findings: list[Finding]) -> list[Kept]:
+    """The fields of ``findings`` (of one file), as :func:`check_kept` gives them."""
+    return [(f.rule, f.code, f.severity, f.line, f.column, f.message, f.fix) for f in findings]
 
 
 def single(
@@ -250,9 +290,20 @@ def single(
     return [kept] if kept is not None else []
 
 
+def single_kept(
+    file: str, rule_id: str, message: str, config: LintConfig, line: int = 1, column: int = 1
+) -> list[Kept]:
+    """:func:`single`, as :func:`check_kept` gives findings."""
+    return kept_of(single(file, rule_id, message, config, line, column))
+
+
 def too_large(file: str, size: int, config: LintConfig) -> list[Finding]:
     message = f"the document is {size} bytes, over the limit of {config.max_size} bytes"
     return single(file, "document-too-large", message, config)
+
+
+def too_large_kept(file: str, size: int, config: LintConfig) -> list[Kept]:
+    return kept_of(too_large(file, size, config))
 
 
 # ---------------------------------------------------------------------------- ampersands
@@ -1228,7 +1279,7 @@ def _directives(text: str) -> tuple[set[str] | None, dict[int, set[str] | None]]
 _NO_DIRECTIVES: tuple[set[str], dict[int, set[str] | None]] = (set(), {})
 
 
-def _filter(doc: _Doc) -> list[Finding]:
+def _filter(doc: _Doc) -> list[Kept]:
     findings = doc.findings
     if not findings:
         return []
@@ -1239,7 +1290,7 @@ def _filter(doc: _Doc) -> list[Finding]:
     # Sorted as they are reported, before any is made: a stable sort keeps the first of
     # duplicates first.
     findings.sort(key=_RAW_ORDER)
-    out: list[Finding] = []
+    out: list[Kept] = []
     seen: set[tuple[str, int, int, str]] = set()
     config, file = doc.config, doc.file
     reported = config.reported
@@ -1258,12 +1309,16 @@ def _filter(doc: _Doc) -> list[Finding]:
         on, override = reported[rule]
         if not on:
             continue
-        finding = new_finding(rule, code, override or severity, file, line, column, message, fix)
         if per_file:
+            finding = new_finding(
+                rule, code, override or severity, file, line, column, message, fix
+            )
             kept = config.adjust(finding, file)
             if kept is None:
                 continue
-        out.append(finding)
+            out.append((rule, code, kept.severity, line, column, message, fix))
+        else:
+            out.append((rule, code, override or severity, line, column, message, fix))
     return out
 
 

@@ -16,12 +16,17 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def _text_line(f: Finding) -> str:
-    return f"{f}\n"
+# A finding as check_kept gives it: (rule, code, severity, line, column, message, fix).
+_Kept = tuple[str, str, Severity, int, int, str, Any]
+
+
+def _text_line(file: str, f: _Kept) -> str:
+    # str(Finding), from its fields.
+    return f"{file}:{f[3]}:{f[4]}: {f[2]} {f[1]} [{f[0]}] {f[5]}\n"
 
 
 def _text(findings: Sequence[Finding], files: int) -> str:
-    return "".join(map(_text_line, findings))
+    return "".join(f"{f}\n" for f in findings)
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
@@ -73,20 +78,23 @@ def _github_escape(value: str, *, property: bool) -> str:
     return value
 
 
-def _github_line(f: Finding) -> str:
+def _github_line(file: str, f: _Kept) -> str:
     props = ",".join(
         [
-            f"file={_github_escape(f.file, property=True)}",
-            f"line={f.line}",
-            f"col={f.column}",
-            f"title={_github_escape(f'{f.code} {f.rule}', property=True)}",
+            f"file={_github_escape(file, property=True)}",
+            f"line={f[3]}",
+            f"col={f[4]}",
+            f"title={_github_escape(f'{f[1]} {f[0]}', property=True)}",
         ]
     )
-    return f"::{_GITHUB_LEVEL[f.severity]} {props}::{_github_escape(f.message, property=False)}\n"
+    return f"::{_GITHUB_LEVEL[f[2]]} {props}::{_github_escape(f[5], property=False)}\n"
 
 
 def _github(findings: Sequence[Finding], files: int) -> str:
-    return "".join(map(_github_line, findings))
+    return "".join(
+        _github_line(f.file, (f.rule, f.code, f.severity, f.line, f.column, f.message, f.fix))
+        for f in findings
+    )
 
 
 def _sarif_rule(rule: Rule) -> dict[str, Any]:
@@ -163,7 +171,11 @@ FORMATS: dict[str, Callable[[Sequence[Finding], int], str]] = {
 
 #: The formats that print a line per finding, whatever the other findings are: a run can
 #: render them file by file, in the process that linted the file.
-LINE_FORMATS: dict[str, Callable[[Finding], str]] = {"text": _text_line, "github": _github_line}
+#: Each renders a finding of a file as check_kept gives it.
+LINE_FORMATS: dict[str, Callable[[str, _Kept], str]] = {
+    "text": _text_line,
+    "github": _github_line,
+}
 
 
 def render(name: str, findings: Sequence[Finding], files: int) -> str:

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import TypeVar
 
 from rcml._lint._config import LintConfig, find_config
-from rcml._lint._engine import check, single, too_large
+from rcml._lint._engine import (
+    Kept,
+    check,
+    check_kept,
+    findings_of,
+    kept_of,
+    single_kept,
+    too_large_kept,
+)
 from rcml._lint._formats import LINE_FORMATS
 from rcml._lint._model import Edit, Finding, Fix, Severity, new_finding
 
@@ -53,7 +61,7 @@ _TASKS: list[_Task] = []
 def _init_worker(
     configs: list[LintConfig],
     tasks: list[_Task],
-    render: list[tuple[Callable[[Finding], str], str | None]],
+    render: list[tuple[Callable[[str, Kept], str], str | None]],
 ) -> None:
     _CONFIGS[:] = configs
     _TASKS[:] = tasks
@@ -107,12 +115,11 @@ def _fix_text(
     return text, findings, total
 
 
-def _unreadable(file: str, config: LintConfig, message: str) -> FileResult:
-    findings = single(file, "unreadable-file", message, config)
-    return FileResult(file, findings, fail_on=config.fail_on)
+def _unreadable(file: str, config: LintConfig, message: str) -> list[Kept]:
+    return single_kept(file, "unreadable-file", message, config)
 
 
-def _read(file: str, path: str, config: LintConfig, regular: bool) -> bytes | FileResult:
+def _read(file: str, path: str, config: LintConfig, regular: bool) -> bytes | list[Kept]:
     """The bytes of ``path`` (at most one past the size limit), or the finding that
     it cannot be read. ``regular``: the directory listing said it is a regular file,
     so it need not be stat'ed first (a FIFO opened to be read would block)."""
@@ -123,8 +130,7 @@ def _read(file: str, path: str, config: LintConfig, regular: bool) -> bytes | Fi
                 return _unreadable(file, config, "not a regular file")
             if info.st_size > config.max_size:
                 # Never read a huge file only to refuse it.
-                findings = too_large(file, info.st_size, config)
-                return FileResult(file, findings, fail_on=config.fail_on)
+                return too_large_kept(file, info.st_size, config)
         # Up to one byte past the limit, which tells a file that is (or grew) too large,
         # a buffer at a time: a short read is the end of a regular file.
         wanted = config.max_size + 1
@@ -139,8 +145,7 @@ def _read(file: str, path: str, config: LintConfig, regular: bool) -> bytes | Fi
                     got += len(more)
                 data = b"".join(parts)
             if len(data) >= wanted:
-                findings = too_large(file, max(os.fstat(fd).st_size, len(data)), config)
-                return FileResult(file, findings, fail_on=config.fail_on)
+                return too_large_kept(file, max(os.fstat(fd).st_size, len(data)), config)
         finally:
             os.close(fd)
         return data
@@ -156,31 +161,39 @@ _BUFFER = 64 * 1024
 
 
 def _run(task: _Task) -> FileResult:
+    file, kept, fixed, diff, fail_on = _run_kept(task)
+    return FileResult(file, findings_of(file, kept), fixed, diff, fail_on)
+
+
+# What linting one file gives: (file, its findings as check_kept gives them, fixes
+# applied or that would be, the diff of the fixes, the file's fail-on).
+_Outcome = tuple[str, list[Kept], int, str, Severity]
+
+
+def _run_kept(task: _Task) -> _Outcome:
     file, path, data, config_id, url, fix, diff, regular = task
     config = _CONFIGS[config_id]
     if data is None:
         assert path is not None
         read = _read(file, path, config, regular)
-        if isinstance(read, FileResult):
-            return read
+        if not isinstance(read, bytes):
+            return file, read, 0, "", config.fail_on
         data = read
     if not (fix or diff):
-        findings = check(data, file=file, config=config, url=url)
-        return FileResult(file, findings, fail_on=config.fail_on)
+        return file, check_kept(data, file=file, config=config, url=url), 0, "", config.fail_on
     bom = data.startswith(codecs.BOM_UTF8)
     try:
         text = data[3:].decode() if bom else data.decode()
     except UnicodeDecodeError:  # only UTF-8 files are rewritten
-        findings = check(data, file=file, config=config, url=url)
-        return FileResult(file, findings, fail_on=config.fail_on)
+        return file, check_kept(data, file=file, config=config, url=url), 0, "", config.fail_on
     fixed, findings, count = _fix_text(text, file, config, url)
-    result = FileResult(file, findings, count, fail_on=config.fail_on)
+    kept = kept_of(findings)
     if fixed == text:
-        return result
+        return file, kept, count, "", config.fail_on
     if diff:
         import difflib
 
-        result.diff = "".join(
+        patch = "".join(
             difflib.unified_diff(
                 text.splitlines(keepends=True),
                 fixed.splitlines(keepends=True),
@@ -188,9 +201,10 @@ def _run(task: _Task) -> FileResult:
                 tofile=f"b/{file}",
             )
         )
-    elif path is not None:
+        return file, kept, count, patch, config.fail_on
+    if path is not None:
         _write_atomically(Path(path), (codecs.BOM_UTF8 if bom else b"") + fixed.encode())
-    return result
+    return file, kept, count, "", config.fail_on
 
 
 # A FileResult as a worker sends it back: plain tuples and strings, which pickle in C
@@ -204,12 +218,9 @@ def _run_slice(bounds: tuple[int, int]) -> list[_Packed]:
     """Lint the tasks ``_TASKS[start:stop]`` (in a worker), packed to be sent back."""
     out: list[_Packed] = []
     for task in _TASKS[bounds[0] : bounds[1]]:
-        result = _run(task)
-        findings = [
-            (f.rule, f.code, f.severity.value, f.line, f.column, f.message, f.fix)
-            for f in result.findings
-        ]
-        out.append((result.file, findings, result.fixed, result.diff, result.fail_on.value))
+        file, kept, fixed, diff, fail_on = _run_kept(task)
+        findings = [(r, c, s.value, line, col, m, f) for r, c, s, line, col, m, f in kept]
+        out.append((file, findings, fixed, diff, fail_on.value))
     return out
 
 
@@ -439,7 +450,7 @@ class LintReport:
 _Tally = tuple[str, int, int, int, int, int, bool]
 # How a report renders a finding, and the fail-on that overrides each file's ("never":
 # nothing fails; None: each file's own), set before the workers start, as _TASKS is.
-_RENDER: list[tuple[Callable[[Finding], str], str | None]] = []
+_RENDER: list[tuple[Callable[[str, Kept], str], str | None]] = []
 _RANKS = {s: s.rank for s in Severity}
 
 
@@ -513,17 +524,18 @@ def _tally(bounds: tuple[int, int]) -> _Tally:
     fixable = fixed = 0
     failing = False
     for task in _TASKS[bounds[0] : bounds[1]]:
-        result = _run(task)
-        fixed += result.fixed
-        if not result.findings:
+        file, kept, applied, _, fail_on_file = _run_kept(task)
+        fixed += applied
+        if not kept:
             continue
-        bar = ranks[result.fail_on] if threshold is None else threshold
-        for finding in result.findings:
-            lines.append(line(finding))
-            counts[finding.severity] += 1
-            if finding.fix is not None:
+        bar = ranks[fail_on_file] if threshold is None else threshold
+        for finding in kept:
+            lines.append(line(file, finding))
+            severity = finding[2]
+            counts[severity] += 1
+            if finding[6] is not None:
                 fixable += 1
-            if not never and ranks[finding.severity] >= bar:
+            if not never and ranks[severity] >= bar:
                 failing = True
     return (
         "".join(lines),
