@@ -20,6 +20,10 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from lxml import etree
+from lxml.etree import ProcessingInstruction
+from lxml.etree import _ProcessingInstruction as _PINode
+
 from rcml._exceptions import DocumentError, DocumentTooLargeError, RCMLError
 from rcml._lint._config import LintConfig
 from rcml._lint._model import Edit, Finding, Fix, Severity, new_finding
@@ -38,8 +42,6 @@ from rcml._source import (
 from rcml._xml import load
 
 if TYPE_CHECKING:
-    from lxml import etree
-
     from rcml import _ast
     from rcml._exceptions import Violation
     from rcml._spec import NodeSpec
@@ -92,13 +94,14 @@ class _Doc:
         "_original_lines",
         "_starts",
         "_work_lines",
+        "bang",
         "config",
         "escaped",
         "file",
         "findings",
         "num_digits_from",
         "original",
-        "plain",
+        "simple",
         "url",
         "work",
     )
@@ -121,16 +124,17 @@ class _Doc:
         #: Offsets in ``work`` of each '&' that was escaped (each gained 4 characters).
         self.escaped = escaped or []
         self.findings: list[_Raw] = []
-        #: Whether every '<' that is not followed by '/' or '?' starts an element: no
-        #: comment, CDATA section or DOCTYPE (all begin "<!"), and, once the tree is
-        #: read, no processing instruction past the XML declaration.
+        #: Whether the text has a comment, a CDATA section or a DOCTYPE (all begin "<!").
         # ("!" first: one character is looked for many times faster than two.)
-        self.plain = "!" not in original or "<!" not in original
+        self.bang = "!" in original and "<!" in original
+        #: Whether every '<' not followed by '/', '?' or '!' starts an element (see at()):
+        #: None until asked, False once a processing instruction with a '<' is met.
+        self.simple: bool | None = None
         #: Where each line starts in ``work`` and in ``original``, once one is asked for.
         self._work_lines: list[int] | None = None
         self._original_lines: list[int] | None = None
-        #: Offsets in ``work`` of every start tag, in document order, once one is asked for.
-        self._starts: list[int] | None = None
+        #: Offsets in ``work`` of the start tags, in document order, as far as asked for.
+        self._starts: list[int] = []
         #: The last Gather so far that set numDigits: (element, i, numDigits).
         self.num_digits_from: tuple[_Node, int, int] | None = None
 
@@ -190,13 +194,25 @@ class _Doc:
             pos = el.node.pos
             return self.work_offset(pos.line, pos.column) if pos is not None else 0
         starts = self._starts
-        if starts is None:
-            starts = self._starts = (
-                [m.start() for m in _PLAIN_START.finditer(self.work)]
-                if self.plain
-                else element_offsets(self.work)
-            )
+        if starts:
+            return starts[i] if i < len(starts) else 0
+        text = self.work
+        if self.simple is None:
+            self.simple = not self.bang or _comments_only(text)
+        if self.simple:
+            # Every '<' not followed by '/', '?' or '!' starts an element: one pass.
+            starts.extend([m.start() for m in _SIMPLE_START.finditer(text)])
+        else:
+            # Skipping comments, CDATA sections and processing instructions.
+            starts.extend(element_offsets(text))
         return starts[i] if i < len(starts) else 0
+
+    def processing_instruction(self, node: etree._Element) -> None:
+        """Met a processing instruction before the elements still to be checked."""
+        if "<" in (node.text or ""):
+            # Its '<' would pass for a start tag: from now on, search skipping it.
+            self.simple = False
+            self._starts.clear()
 
     def line_at(self, el: _Node, i: int) -> int | None:
         """The line ``el`` starts on (see :meth:`at`), or None when unknown."""
@@ -217,9 +233,22 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-# In a plain document (see _Doc.plain) every '<' not followed by '/' or '?' starts an
-# element: one pass finds every element's start, in document order.
-_PLAIN_START = re.compile(r"<[^/?]")
+# The start of an element, where '<' starts nothing else (see _Doc.at): not an end tag,
+# a processing instruction, a comment or a CDATA section, nor inside one.
+_SIMPLE_START = re.compile(r"<[^/?!]")
+
+
+def _comments_only(text: str) -> bool:
+    """Whether every "<!" of ``text`` begins a comment with no '<' in it."""
+    at = text.find("<!")
+    while at >= 0:
+        if not text.startswith("<!--", at):
+            return False  # CDATA (or a DOCTYPE, refused before)
+        end = text.find("-->", at + 4)
+        if end < 0 or text.find("<", at + 4, end) >= 0:
+            return False
+        at = text.find("<!", end + 3)
+    return True
 
 
 def check(
@@ -368,14 +397,16 @@ def _read(doc: _Doc, utf8: bytes | None) -> _Node | None:
     parsed leniently, as RestComm would run it, for the flow checks.
     """
     try:
-        # A DOCTYPE begins "<!", as comments do: a plain document has none to refuse.
-        root = load(doc.work, utf8, doctype=not doc.plain)
+        # A DOCTYPE begins "<!": without one, there is none to refuse.
+        root = load(doc.work, utf8, doctype=doc.bang)
     except DocumentError as exc:
         at = doc.work_offset(exc.line, exc.column) if exc.line else 0
         doc.report("parse-error", at, exc.message)
         return None
-    if doc.plain and (root.getprevious() is not None or root.getnext() is not None):
-        doc.plain = False  # a processing instruction (or comment) beside the root
+    if root.getprevious() is not None:  # comments or processing instructions first
+        for node in root.itersiblings(preceding=True):
+            if isinstance(node, _PINode):
+                doc.processing_instruction(node)
     validator = load_validator()
     if validator.validate(root):
         return _valid_tree(doc, root)
@@ -767,8 +798,9 @@ def _run_checks(doc: _Doc, root: _Node) -> None:
     i = 0
     for verb in root:
         tag = verb.tag
-        if type(tag) is not str:
-            doc.plain = False  # a comment or a processing instruction
+        if type(tag) is not str:  # a comment or a processing instruction
+            if tag is ProcessingInstruction:
+                doc.processing_instruction(verb)
             continue
         i += 1
         flow.append((verb, i))
@@ -780,7 +812,8 @@ def _run_checks(doc: _Doc, root: _Node) -> None:
             for el in verb.iterdescendants():
                 tag = el.tag
                 if type(tag) is not str:
-                    doc.plain = False
+                    if tag is ProcessingInstruction:
+                        doc.processing_instruction(el)
                     continue
                 i += 1
                 handlers = table.get(tag)
@@ -1283,8 +1316,8 @@ def _filter(doc: _Doc) -> list[Kept]:
     findings = doc.findings
     if not findings:
         return []
-    # An inline directive is a comment, which a plain document has none of.
-    file_rules, lines = _directives(doc.original) if not doc.plain else _NO_DIRECTIVES
+    # An inline directive is a comment: a document without "<!" has none.
+    file_rules, lines = _directives(doc.original) if doc.bang else _NO_DIRECTIVES
     if file_rules is None:
         return []
     # Sorted as they are reported, before any is made: a stable sort keeps the first of

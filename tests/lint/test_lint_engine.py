@@ -248,3 +248,33 @@ def test_portability_rules_only_for_twilio() -> None:
         "finish-on-key-multiple",
         "not-in-twilio",
     ]
+
+
+@pytest.mark.parametrize(
+    ("prolog", "before"),
+    [
+        ("", ""),
+        ("", "<!-- a comment -->"),
+        ("", "<!-- <Say>commented out</Say> -->"),
+        ("", "<![CDATA[ <Say> ]]>"),
+        ("", "<?note a<b ?>"),
+        ("", "<?note plain ?>"),
+        ("<?top <x ?>", ""),
+        ("<!-- <Say> -->", ""),
+    ],
+    ids=["plain", "comment", "comment-tag", "cdata", "pi-lt", "pi", "top-pi-lt", "top-comment"],
+)
+def test_positions_skip_what_only_looks_like_a_start_tag(prolog: str, before: str) -> None:
+    # Each finding's element is found by its index among the start tags: a '<' in a
+    # comment, CDATA section or processing instruction is not one.
+    text = (
+        '<?xml version="1.0"?>\n'
+        f'{prolog}<Response>\n  <Say>Hi</Say>{before}<Say loop="0">a</Say>\n'
+        f'  <Play>x.wav</Play>{before if "CDATA" not in before else ""}<Play loop="0">y</Play>\n'
+        "</Response>\n"
+    )
+    found = [(f.rule, f.line, f.column) for f in lint_source(text)]
+    at = text.splitlines()[2].index('<Say loop="0"') + 1
+    assert ("loop-zero", 3, at + len("<Say ")) in found
+    at = text.splitlines()[3].index('<Play loop="0"') + 1
+    assert ("loop-zero", 4, at + len("<Play ")) in found
