@@ -201,7 +201,7 @@ class _Doc:
             self.simple = not self.bang or _comments_only(text)
         if self.simple:
             # Every '<' not followed by '/', '?' or '!' starts an element: one pass.
-            starts.extend([m.start() for m in _SIMPLE_START.finditer(text)])
+            starts.extend(_simple_starts(text))
         else:
             # Skipping comments, CDATA sections and processing instructions.
             starts.extend(element_offsets(text))
@@ -236,6 +236,26 @@ def _line_starts(text: str) -> list[int]:
 # The start of an element, where '<' starts nothing else (see _Doc.at): not an end tag,
 # a processing instruction, a comment or a CDATA section, nor inside one.
 _SIMPLE_START = re.compile(r"<[^/?!]")
+
+
+def _simple_starts(text: str) -> list[int]:
+    """Where ``_SIMPLE_START`` matches in ``text``."""
+    if _INTERPRETED:
+        return [m.start() for m in _SIMPLE_START.finditer(text)]
+    # Compiled (hatch_build.py), a loop of finds takes half the time of the regular
+    # expression; interpreted, twice as long.
+    out: list[int] = []
+    at = text.find("<")
+    while at >= 0:
+        after = text[at + 1 : at + 2]
+        if after != "/" and after != "?" and after != "!":
+            out.append(at)
+        at = text.find("<", at + 1)
+    return out
+
+
+#: Whether this module runs as Python source, rather than compiled by mypyc.
+_INTERPRETED = __file__.endswith(".py")
 
 
 def _comments_only(text: str) -> bool:
