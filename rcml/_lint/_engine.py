@@ -812,7 +812,7 @@ _Handler = Callable[["_Doc", _Node, int], None]
 def _run_checks(doc: _Doc, root: _Node) -> None:
     """Every check, in one pass over the elements below ``root`` in document order."""
     table = _handlers(doc.config.target == "twilio", bool(doc.url))
-    flow: list[tuple[_Node, int]] = []
+    flow: list[tuple[_Node, int, str]] = []
     # i: the element's index in document order (the root is 0), which is where its
     # start tag is found (_Doc.at); comments and processing instructions do not count.
     i = 0
@@ -823,7 +823,7 @@ def _run_checks(doc: _Doc, root: _Node) -> None:
                 doc.processing_instruction(verb)
             continue
         i += 1
-        flow.append((verb, i))
+        flow.append((verb, i, tag))
         handlers = table.get(tag)
         if handlers is not None:
             for handler in handlers:
@@ -870,27 +870,27 @@ def _where(doc: _Doc, el: _Node, n: int) -> str:
     return f" at line {line}" if line is not None else ""
 
 
-def _flow(doc: _Doc, verbs: list[tuple[_Node, int]]) -> None:
+def _flow(doc: _Doc, verbs: list[tuple[_Node, int, str]]) -> None:
+    """The checks of the order of the verbs: ``verbs`` are (verb, index, tag)."""
     answered = False
-    ended_by: tuple[_Node, int] | None = None
-    after_action: tuple[_Node, int] | None = None
-    for verb, n in verbs:
-        tag = verb.tag
+    ended_by: tuple[_Node, int, str] | None = None
+    after_action: tuple[_Node, int, str] | None = None
+    for verb, n, tag in verbs:
         if ended_by is not None:
+            end, m, end_tag = ended_by
             doc.report(
                 "unreachable-verb",
                 doc.at(verb, n),
-                f"{tag} never runs: the <{ended_by[0].tag}>{_where(doc, *ended_by)} ends "
-                "this document",
+                f"{tag} never runs: the <{end_tag}>{_where(doc, end, m)} ends this document",
             )
             return
         if after_action is not None:
+            before, m, before_tag = after_action
             doc.report(
                 "fall-through-only",
                 doc.at(verb, n),
-                f"{tag} runs only when {_FALLS_THROUGH[after_action[0].tag]}: "
-                f"<{after_action[0].tag}>"
-                f"{_where(doc, *after_action)} has an action",
+                f"{tag} runs only when {_FALLS_THROUGH[before_tag]}: <{before_tag}>"
+                f"{_where(doc, before, m)} has an action",
             )
             after_action = None
         if tag == "Reject":
@@ -902,12 +902,12 @@ def _flow(doc: _Doc, verbs: list[tuple[_Node, int]]) -> None:
                     "while the call rings",
                 )
             else:
-                ended_by = (verb, n)
+                ended_by = (verb, n, tag)
         elif tag == "Hangup":
-            ended_by = (verb, n)
+            ended_by = (verb, n, tag)
         elif tag == "Redirect":
             if _text(verb).strip():
-                ended_by = (verb, n)
+                ended_by = (verb, n, tag)
             else:
                 doc.report(
                     "empty-redirect",
@@ -916,13 +916,13 @@ def _flow(doc: _Doc, verbs: list[tuple[_Node, int]]) -> None:
                     "reloads this document",
                 )
         elif tag in _WITH_ACTION and verb.get("action"):
-            after_action = (verb, n)
+            after_action = (verb, n, tag)
         if tag != "Pause":
             answered = True
 
     if verbs:
-        last, n = verbs[-1]
-        if last.tag == "Gather" and not last.get("action"):
+        last, n, tag = verbs[-1]
+        if tag == "Gather" and not last.get("action"):
             doc.report(
                 "gather-without-action",
                 doc.at(last, n),
