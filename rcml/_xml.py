@@ -42,6 +42,7 @@ def xml_parser() -> etree.XMLParser:
             dtd_validation=False,
             huge_tree=False,
             remove_blank_text=False,
+            collect_ids=False,
         )
     return parser
 
