@@ -18,7 +18,7 @@ import bisect
 import operator
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from lxml import etree
 from lxml.etree import ProcessingInstruction
@@ -61,16 +61,16 @@ __all__ = [
     "too_large_kept",
 ]
 
-_UNLIMITED = 1 << 62
+_UNLIMITED: Final = 1 << 62
 # Everything that may contain a '&' that is not markup: comments, CDATA, PIs.
-_OPAQUE = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
-_ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z_:][\w.:-]*);")
-_NOT_ENTITY = re.compile(r"&(?!(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z_:][\w.:-]*);)")
+_OPAQUE: Final = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
+_ENTITY: Final = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z_:][\w.:-]*);")
+_NOT_ENTITY: Final = re.compile(r"&(?!(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z_:][\w.:-]*);)")
 _DIRECTIVE = re.compile(
     r"<!--\s*rcml-lint:\s*(disable|disable-next-line|disable-file)\s*(?:=\s*([^>]*?))?\s*-->"
 )
-_PHONE = re.compile(r"\+?[0-9*#w().\s-]+")
-_SAY_LIMIT = 4096
+_PHONE: Final = re.compile(r"\+?[0-9*#w().\s-]+")
+_SAY_LIMIT: Final = 4096
 _HINTS_PHRASES, _HINTS_LENGTH = 50, 100
 _NOT_IN_TWILIO_ELEMENTS = frozenset({"Email", "Fax", "Video", "Uri", "Hold", "Resume", "Message"})
 _NOT_IN_TWILIO_ATTRIBUTES = frozenset(
@@ -235,7 +235,7 @@ def _line_starts(text: str) -> list[int]:
 
 # The start of an element, where '<' starts nothing else (see _Doc.at): not an end tag,
 # a processing instruction, a comment or a CDATA section, nor inside one.
-_SIMPLE_START = re.compile(r"<[^/?!]")
+_SIMPLE_START: Final = re.compile(r"<[^/?!]")
 
 
 def _simple_starts(text: str) -> list[int]:
@@ -255,7 +255,7 @@ def _simple_starts(text: str) -> list[int]:
 
 
 #: Whether this module runs as Python source, rather than compiled by mypyc.
-_INTERPRETED = __file__.endswith(".py")
+_INTERPRETED: Final = __file__.endswith(".py")
 
 
 def _comments_only(text: str) -> bool:
@@ -479,7 +479,7 @@ def _unread(v: Violation) -> bool:
     return False
 
 
-_READ: dict[str, frozenset[str]] = {}
+_READ: Final[dict[str, frozenset[str]]] = {}
 
 
 def _read_attributes(tag: str) -> frozenset[str]:
@@ -783,9 +783,9 @@ def _attribute_offset(doc: _Doc, el: _Node, n: int, xml_name: str) -> int:
 
 
 # An attribute of a start tag, as rcml._source.START_TAG matches them.
-_ATTRIBUTE = r"""\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')"""
+_ATTRIBUTE: Final = r"""\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')"""
 # Per attribute name, a start tag with that attribute, the first one so named captured.
-_ATTRIBUTE_IN_TAG: dict[str, re.Pattern[str]] = {}
+_ATTRIBUTE_IN_TAG: Final[dict[str, re.Pattern[str]]] = {}
 
 
 def _attribute_start(text: str, tag_offset: int, name: str) -> int | None:
@@ -843,7 +843,7 @@ def _run_checks(doc: _Doc, root: _Node) -> None:
     _flow(doc, flow)
 
 
-_TABLES: dict[tuple[bool, bool], dict[str, tuple[_Handler, ...]]] = {}
+_TABLES: Final[dict[tuple[bool, bool], dict[str, tuple[_Handler, ...]]]] = {}
 
 
 def _handlers(twilio: bool, url: bool) -> dict[str, tuple[_Handler, ...]]:
@@ -931,15 +931,15 @@ def _flow(doc: _Doc, verbs: list[tuple[_Node, int, str]]) -> None:
             )
 
 
-_WITH_ACTION = frozenset({"Gather", "Record", "Dial"})
+_WITH_ACTION: Final = frozenset({"Gather", "Record", "Dial"})
 # When the verb after one with an action runs.
-_FALLS_THROUGH = {
+_FALLS_THROUGH: Final = {
     "Gather": "the caller enters nothing",
     "Record": "the recording fails (RestComm requests the action even when it is empty)",
     "Dial": "there is nothing to dial (RestComm requests the action whenever the Dial ends)",
 }
 # The elements that fetch a URL: _self_reference looks at these.
-_FETCHING: _Tags = ("Redirect", "Gather", "Record", "Dial")
+_FETCHING: Final[_Tags] = ("Redirect", "Gather", "Record", "Dial")
 
 
 def _same_document(target: str, url: str) -> bool:
@@ -1118,7 +1118,7 @@ def _dial(doc: _Doc, el: _Node, n: int) -> None:
 
 
 # The nouns of a Dial that take statusCallbackEvent (a Conference's is another list).
-_DIAL_NOUNS: _Tags = ("Number", "Client", "Sip", "Uri")
+_DIAL_NOUNS: Final[_Tags] = ("Number", "Client", "Sip", "Uri")
 
 
 def _noun_events(doc: _Doc, el: _Node, n: int) -> None:
@@ -1169,7 +1169,7 @@ def _loop_zero(doc: _Doc, el: _Node, n: int) -> None:
 
 
 # By tag, which is by exact class: a Uri (a Sip subclass) gets no Sip checks.
-_HANDLERS: dict[str, _Handler] = {
+_HANDLERS: Final[dict[str, _Handler]] = {
     "Gather": _gather,
     "Record": _record,
     "Dial": _dial,
@@ -1185,7 +1185,7 @@ _HANDLERS: dict[str, _Handler] = {
 # Per tag with anything to check: (element status, ((XML attribute, status or "twilio"),
 # ...)), read from the schema on first use.
 _StatusRow = tuple[str | None, tuple[tuple[str, str], ...]]
-_STATUS: dict[str, _StatusRow] = {}
+_STATUS: Final[dict[str, _StatusRow]] = {}
 
 
 def _status_tags(twilio: bool) -> _Tags:
@@ -1199,7 +1199,7 @@ def _status_tags(twilio: bool) -> _Tags:
     return tags
 
 
-_STATUS_TAGS: dict[bool, _Tags] = {}
+_STATUS_TAGS: Final[dict[bool, _Tags]] = {}
 
 
 def _status_tables() -> dict[str, _StatusRow]:
@@ -1329,7 +1329,7 @@ def _directives(text: str) -> tuple[set[str] | None, dict[int, set[str] | None]]
     return file_rules, lines
 
 
-_NO_DIRECTIVES: tuple[set[str], dict[int, set[str] | None]] = (set(), {})
+_NO_DIRECTIVES: Final[tuple[set[str], dict[int, set[str] | None]]] = (set(), {})
 
 
 def _filter(doc: _Doc) -> list[Kept]:
@@ -1376,4 +1376,4 @@ def _filter(doc: _Doc) -> list[Kept]:
 
 
 # (rule, code, severity, line, column, ...) by (line, column, code, rule).
-_RAW_ORDER = operator.itemgetter(3, 4, 1, 0)
+_RAW_ORDER: Final = operator.itemgetter(3, 4, 1, 0)

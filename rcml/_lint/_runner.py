@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from rcml._lint._config import LintConfig, find_config
 from rcml._lint._engine import (
@@ -27,9 +27,9 @@ from rcml._lint._model import Edit, Finding, Fix, Severity, new_finding
 
 __all__ = ["FileResult", "LintReport", "apply_fixes", "lint_paths", "lint_report", "lint_source"]
 
-_MAX_FIX_ROUNDS = 10
+_MAX_FIX_ROUNDS: Final = 10
 # Below this many files a process pool costs more than it saves.
-_PARALLEL_FROM = 48
+_PARALLEL_FROM: Final = 48
 
 
 @dataclass
@@ -54,8 +54,8 @@ class FileResult:
 # (display name, path to read or None, data already read, configuration index, URL,
 # fix, diff, whether the directory listing said it is a regular file): one per file.
 _Task = tuple[str, str | None, bytes | None, int, str | None, bool, bool, bool]
-_CONFIGS: list[LintConfig] = []
-_TASKS: list[_Task] = []
+_CONFIGS: Final[list[LintConfig]] = []
+_TASKS: Final[list[_Task]] = []
 
 
 def _init_worker(
@@ -157,7 +157,7 @@ def _read(file: str, path: str, config: LintConfig, regular: bool) -> bytes | li
 
 
 #: How much is read at once: most documents are a few KiB.
-_BUFFER = 64 * 1024
+_BUFFER: Final = 64 * 1024
 
 
 def _run(task: _Task) -> FileResult:
@@ -211,7 +211,7 @@ def _run_kept(task: _Task) -> _Outcome:
 # (a Finding, a frozen dataclass with slots, pickles and unpickles through Python code).
 _PackedFinding = tuple[str, str, str, int, int, str, Fix | None]
 _Packed = tuple[str, list[_PackedFinding], int, str, str]
-_SEVERITIES = {s.value: s for s in Severity}
+_SEVERITIES: Final = {s.value: s for s in Severity}
 
 
 def _run_slice(bounds: tuple[int, int]) -> list[_Packed]:
@@ -450,8 +450,8 @@ class LintReport:
 _Tally = tuple[str, int, int, int, int, int, bool]
 # How a report renders a finding, and the fail-on that overrides each file's ("never":
 # nothing fails; None: each file's own), set before the workers start, as _TASKS is.
-_RENDER: list[tuple[Callable[[str, Kept], str], str | None]] = []
-_RANKS = {s: s.rank for s in Severity}
+_RENDER: Final[list[tuple[Callable[[str, Kept], str], str | None]]] = []
+_RANKS: Final = {s: s.rank for s in Severity}
 
 
 def lint_report(
