@@ -39,6 +39,11 @@ DEFAULT_MAX_SIZE = 64 * 1024
 
 # Searched for within the XML declaration, that is up to its first '>'.
 _DECLARED = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+# The declarations most documents begin with, which need no search.
+_UTF8_DECLARATIONS = (
+    b'<?xml version="1.0" encoding="UTF-8"?>',
+    b'<?xml version="1.0" encoding="utf-8"?>',
+)
 _BYTES_LIKE = (bytes, bytearray, memoryview)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -74,7 +79,7 @@ def decode(source: str | bytes, max_size: int) -> tuple[str, bytes | None]:
             if data.startswith(bom):
                 encoding = name
                 break
-    elif data.startswith(b"<?xml"):
+    elif data.startswith(b"<?xml") and not data.startswith(_UTF8_DECLARATIONS):
         end = data.find(b">")
         declared = _DECLARED.search(data, 5, end if end >= 0 else len(data))
         if declared:
