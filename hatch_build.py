@@ -60,8 +60,9 @@ class CompileHook(BuildHookInterface):  # type: ignore[type-arg]
             return []
         return ["mypy>=1.10", "setuptools>=69", "types-lxml", "lxml>=5.2"]
 
+    _work: str | None = None
+
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        self._work: str | None = None
         if self.target_name != "wheel" or version == "editable" or not _wanted():
             return
         self._work = tempfile.mkdtemp(prefix="rcml-mypyc-")
@@ -81,11 +82,14 @@ class CompileHook(BuildHookInterface):  # type: ignore[type-arg]
         )
         if result.returncode:
             raise RuntimeError(f"mypyc could not compile the lint engine:\n{result.stdout}")
-        # build_ext --inplace leaves them beside the copied sources (and copies in build/).
+        # build_ext --inplace leaves them beside the copied sources (and copies in build/):
+        # one per module, and their shared library at the top.
         built = [
-            path for pattern in ("*.so", "*.pyd") for path in work.glob(pattern) if path.is_file()
-        ] + [path for pattern in ("*.so", "*.pyd") for path in (work / "rcml").rglob(pattern)]
-        if len(built) <= len(COMPILED):  # one extension per module, and their shared library
+            path
+            for pattern in ("*.so", "*.pyd")
+            for path in (*work.glob(pattern), *(work / "rcml").rglob(pattern))
+        ]
+        if len(built) <= len(COMPILED):
             raise RuntimeError(f"mypyc built {built}, not the lint engine")
         for path in built:
             build_data["force_include"][str(path)] = path.relative_to(work).as_posix()
@@ -93,5 +97,5 @@ class CompileHook(BuildHookInterface):  # type: ignore[type-arg]
         build_data["infer_tag"] = True
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
-        if getattr(self, "_work", None):
-            shutil.rmtree(self._work, ignore_errors=True)  # type: ignore[arg-type]
+        if self._work is not None:
+            shutil.rmtree(self._work, ignore_errors=True)

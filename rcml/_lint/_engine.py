@@ -26,7 +26,16 @@ from lxml.etree import _ProcessingInstruction as _PINode
 
 from rcml._exceptions import DocumentError, DocumentTooLargeError, RCMLError
 from rcml._lint._config import LintConfig
-from rcml._lint._model import Edit, Finding, Fix, Severity, new_finding
+from rcml._lint._model import (
+    Edit,
+    Finding,
+    Fix,
+    Kept,
+    Severity,
+    findings_of,
+    kept_of,
+    new_finding,
+)
 from rcml._lint._rules import RULES, VALUE_RULES, resolve
 from rcml._schema import _xsd_tree, load_validator, schema_model
 from rcml._source import (
@@ -49,17 +58,7 @@ if TYPE_CHECKING:
 # The AST (rcml._ast), the parser and the spec tables are imported only for documents
 # the schema rejects: a valid document is checked without them.
 
-__all__ = [
-    "Kept",
-    "check",
-    "check_kept",
-    "findings_of",
-    "kept_of",
-    "single",
-    "single_kept",
-    "too_large",
-    "too_large_kept",
-]
+__all__ = ["check", "check_kept", "single", "too_large"]
 
 _UNLIMITED: Final = 1 << 62
 # Everything that may contain a '&' that is not markup: comments, CDATA, PIs.
@@ -77,8 +76,6 @@ _NOT_IN_TWILIO_ATTRIBUTES = frozenset(
     {("Gather", "startInputKey"), ("Record", "media"), ("Dial", "dialMusic")}
 )
 
-# A finding before filtering: (rule, code, severity, line, column, message, fix).
-_Raw = tuple[str, str, Severity, int, int, str, Fix | None]
 
 #: What the checks read: an lxml element, or an :class:`_AstElement` standing in for a
 #: node of the lenient AST.
@@ -123,7 +120,8 @@ class _Doc:
         self.url = url
         #: Offsets in ``work`` of each '&' that was escaped (each gained 4 characters).
         self.escaped = escaped or []
-        self.findings: list[_Raw] = []
+        #: Before filtering, as kept ones are.
+        self.findings: list[Kept] = []
         #: Whether the text has a comment, a CDATA section or a DOCTYPE (all begin "<!").
         # ("!" first: one character is looked for many times faster than two.)
         self.bang = "!" in original and "<!" in original
@@ -295,11 +293,11 @@ def check_kept(
     try:
         text, utf8 = decode(source, config.max_size)
     except DocumentTooLargeError as exc:
-        return too_large_kept(file, exc.size, config)
+        return kept_of(too_large(file, exc.size, config))
     except DocumentError as exc:
-        return single_kept(file, "parse-error", exc.message, config, exc.line, exc.column)
+        return kept_of(single(file, "parse-error", exc.message, config, exc.line, exc.column))
     if not text or text.isspace():
-        return single_kept(file, "empty-document", "the document is empty", config)
+        return kept_of(single(file, "empty-document", "the document is empty", config))
 
     doc = _escape_ampersands(text, file, config, url)
     # The bytes as read are what lxml would be given anyway, unless '&' were escaped.
@@ -307,24 +305,6 @@ def check_kept(
     if root is not None:
         _run_checks(doc, root)
     return _filter(doc)
-
-
-#: A finding kept for a file, as its Finding's fields but the file: (rule, code,
-#: severity, line, column, message, fix).
-Kept = tuple[str, str, Severity, int, int, str, Fix | None]
-
-
-def findings_of(file: str, kept: list[Kept]) -> list[Finding]:
-    """The Findings of ``kept``, found in ``file``."""
-    return [
-        new_finding(rule, code, severity, file, line, column, message, fix)
-        for rule, code, severity, line, column, message, fix in kept
-    ]
-
-
-def kept_of(findings: list[Finding]) -> list[Kept]:
-    """The fields of ``findings`` (of one file), as :func:`check_kept` gives them."""
-    return [(f.rule, f.code, f.severity, f.line, f.column, f.message, f.fix) for f in findings]
 
 
 def single(
@@ -339,20 +319,9 @@ def single(
     return [kept] if kept is not None else []
 
 
-def single_kept(
-    file: str, rule_id: str, message: str, config: LintConfig, line: int = 1, column: int = 1
-) -> list[Kept]:
-    """:func:`single`, as :func:`check_kept` gives findings."""
-    return kept_of(single(file, rule_id, message, config, line, column))
-
-
 def too_large(file: str, size: int, config: LintConfig) -> list[Finding]:
     message = f"the document is {size} bytes, over the limit of {config.max_size} bytes"
     return single(file, "document-too-large", message, config)
-
-
-def too_large_kept(file: str, size: int, config: LintConfig) -> list[Kept]:
-    return kept_of(too_large(file, size, config))
 
 
 # ---------------------------------------------------------------------------- ampersands

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import PurePath
 from typing import Any, Final
 
-from rcml._lint._model import Finding, Rule, Severity
+from rcml._lint._model import Finding, Kept, Rule, Severity
 from rcml._lint._rules import RULES
 
 __all__ = ["FORMATS", "LINE_FORMATS", "render"]
@@ -20,11 +20,7 @@ _GITHUB_LEVEL: Final = {
 }
 
 
-# A finding as check_kept gives it: (rule, code, severity, line, column, message, fix).
-_Kept = tuple[str, str, Severity, int, int, str, Any]
-
-
-def _text_line(file: str, f: _Kept) -> str:
+def _text_line(file: str, f: Kept) -> str:
     # str(Finding), from its fields.
     return f"{file}:{f[3]}:{f[4]}: {f[2]} {f[1]} [{f[0]}] {f[5]}\n"
 
@@ -82,7 +78,7 @@ def _github_escape(value: str, *, property: bool) -> str:
     return value
 
 
-def _github_line(file: str, f: _Kept) -> str:
+def _github_line(file: str, f: Kept) -> str:
     props = ",".join(
         [
             f"file={_github_escape(file, property=True)}",
@@ -176,7 +172,7 @@ FORMATS: dict[str, Callable[[Sequence[Finding], int], str]] = {
 #: The formats that print a line per finding, whatever the other findings are: a run can
 #: render them file by file, in the process that linted the file.
 #: Each renders a finding of a file as check_kept gives it.
-LINE_FORMATS: dict[str, Callable[[str, _Kept], str]] = {
+LINE_FORMATS: dict[str, Callable[[str, Kept], str]] = {
     "text": _text_line,
     "github": _github_line,
 }

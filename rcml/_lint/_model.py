@@ -91,6 +91,25 @@ def new_finding(
     return finding
 
 
+#: A finding of a known file, as the fields of its Finding but the file: (rule, code,
+#: severity, line, column, message, fix). What the engine gives and a printed run
+#: renders, without making an object of each.
+Kept = tuple[str, str, Severity, int, int, str, Fix | None]
+
+
+def findings_of(file: str, kept: list[Kept]) -> list[Finding]:
+    """The Findings of ``kept``, found in ``file``."""
+    return [
+        new_finding(rule, code, severity, file, line, column, message, fix)
+        for rule, code, severity, line, column, message, fix in kept
+    ]
+
+
+def kept_of(findings: list[Finding]) -> list[Kept]:
+    """The fields of ``findings`` (of one file)."""
+    return [(f.rule, f.code, f.severity, f.line, f.column, f.message, f.fix) for f in findings]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A check, with what a user needs to understand it (``rcml lint --explain``)."""

@@ -13,17 +13,18 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from rcml._lint._config import LintConfig, find_config
-from rcml._lint._engine import (
+from rcml._lint._engine import check, check_kept, single, too_large
+from rcml._lint._formats import LINE_FORMATS
+from rcml._lint._model import (
+    Edit,
+    Finding,
+    Fix,
     Kept,
-    check,
-    check_kept,
+    Severity,
     findings_of,
     kept_of,
-    single_kept,
-    too_large_kept,
+    new_finding,
 )
-from rcml._lint._formats import LINE_FORMATS
-from rcml._lint._model import Edit, Finding, Fix, Severity, new_finding
 
 __all__ = ["FileResult", "LintReport", "apply_fixes", "lint_paths", "lint_report", "lint_source"]
 
@@ -116,7 +117,7 @@ def _fix_text(
 
 
 def _unreadable(file: str, config: LintConfig, message: str) -> list[Kept]:
-    return single_kept(file, "unreadable-file", message, config)
+    return kept_of(single(file, "unreadable-file", message, config))
 
 
 def _read(file: str, path: str, config: LintConfig, regular: bool) -> bytes | list[Kept]:
@@ -130,7 +131,7 @@ def _read(file: str, path: str, config: LintConfig, regular: bool) -> bytes | li
                 return _unreadable(file, config, "not a regular file")
             if info.st_size > config.max_size:
                 # Never read a huge file only to refuse it.
-                return too_large_kept(file, info.st_size, config)
+                return kept_of(too_large(file, info.st_size, config))
         # Up to one byte past the limit, which tells a file that is (or grew) too large,
         # a buffer at a time: a short read is the end of a regular file.
         wanted = config.max_size + 1
@@ -145,7 +146,8 @@ def _read(file: str, path: str, config: LintConfig, regular: bool) -> bytes | li
                     got += len(more)
                 data = b"".join(parts)
             if len(data) >= wanted:
-                return too_large_kept(file, max(os.fstat(fd).st_size, len(data)), config)
+                size = max(os.fstat(fd).st_size, len(data))
+                return kept_of(too_large(file, size, config))
         finally:
             os.close(fd)
         return data
